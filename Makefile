@@ -1,0 +1,106 @@
+# warden — one GNU Makefile. `make` builds build/warden; `make test` installs what the
+# tests need (Debian packages), then runs unit, integration, sanitizer and VM tiers.
+
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
+
+CC      ?= cc
+SAN     ?=
+STATIC  ?=
+BUILD   ?= build$(if $(SAN),-san)$(if $(STATIC),-static)
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual -Wstrict-prototypes \
+           -Wmissing-prototypes -Wmissing-declarations -Wformat=2 -Wvla
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -D_GNU_SOURCE $(WARN) -D_FORTIFY_SOURCE=2 -fstack-protector-strong -MMD -MP \
+           -DWARDEN_VERSION='"$(VERSION)"'
+LDFLAGS += -Wl,-z,relro,-z,now
+LDLIBS  += -linih -ljansson
+
+ifneq ($(SAN),)
+CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+ifneq ($(STATIC),)
+LDFLAGS += -static
+endif
+
+SRCS      := $(wildcard src/*.c)
+OBJS      := $(SRCS:src/%.c=$(BUILD)/%.o)
+LIB_OBJS  := $(filter-out $(BUILD)/main.o,$(OBJS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+HELPER_SRCS := $(wildcard tests/helpers/*.c)
+HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
+
+.PHONY: all deps test unit integration san-test vm static demo bench clean format \
+        check-format check-headers tidy fuzz coverage valgrind
+
+all: $(BUILD)/warden $(HELPER_BINS)
+
+$(BUILD)/warden: $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: src/%.c | $(BUILD)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS) -lcmocka
+
+# Test helpers (memory hog, fork storm, ...) are always static so the VM can run them.
+$(BUILD)/helpers/%: tests/helpers/%.c | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
+
+$(BUILD):
+	@mkdir -p $@
+
+deps:
+	@sh scripts/deps.sh
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+integration: all
+	@WARDEN=$(abspath $(BUILD)/warden) HELPERS=$(abspath $(BUILD)/helpers) \
+		sh tests/integration/run.sh
+
+san-test:
+	$(MAKE) SAN=1 unit integration
+
+static:
+	$(MAKE) STATIC=1 $(BUILD)-static/warden BUILD=build-static
+
+vm: deps
+	$(MAKE) STATIC=1 BUILD=build-static all
+	sh tests/vm/run.sh build-static
+
+# The one test command (README, .ci/run): install, build, and run every tier.
+test: deps
+	$(MAKE) all unit integration
+	$(MAKE) san-test
+	$(MAKE) vm
+
+demo: deps all
+	sh examples/demo.sh $(abspath $(BUILD)/warden)
+
+bench: deps all
+	sh bench/run.sh $(abspath $(BUILD)/warden)
+
+format:
+	clang-format -i src/*.c src/*.h tests/unit/*.c tests/helpers/*.c
+
+check-format:
+	clang-format --dry-run -Werror src/*.c src/*.h tests/unit/*.c tests/helpers/*.c
+
+check-headers:
+	@set -e; for h in src/*.h; do echo '#include "'$$h'"' | \
+		$(CC) -std=gnu11 $(WARN) -I. -x c -fsyntax-only -; done
+
+tidy:
+	clang-tidy src/*.c -- -std=gnu11 -Isrc
+
+clean:
+	rm -rf build build-san build-static
+
+-include $(OBJS:.o=.d)

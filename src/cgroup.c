@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: MIT
+// Backend detection from /proc/self/mountinfo and /proc/self/cgroup, the small file
+// helpers every backend uses, and dispatch through the ops table.
+#include "cgroup.h"
+
+#include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const kind_names[CGROUP_KIND_COUNT] = {"v2", "hybrid", "none"};
+
+const char *cgroup_kind_name(enum cgroup_kind kind)
+{
+    return (unsigned)kind < CGROUP_KIND_COUNT ? kind_names[kind] : "?";
+}
+
+void cgroup_svc_init(struct cgroup_svc *cg)
+{
+    memset(cg, 0, sizeof(*cg));
+    cg->v2_fd = cg->mem_fd = cg->pids_fd = -1;
+}
+
+int cgroup_path_join(char *out, const char *a, const char *b, const char *c)
+{
+    int n = snprintf(out, CGROUP_PATH_MAX, "%s%s%s%s%s", a, (b && *b) ? "/" : "", b ? b : "",
+            (c && *c) ? "/" : "", c ? c : "");
+    if (n < 0 || (unsigned)n >= CGROUP_PATH_MAX) {
+        out[0] = '\0';
+        return -ENAMETOOLONG;
+    }
+    // collapse "//" from a root self path ("/") so paths read cleanly
+    char *w = out;
+    for (const char *r = out; *r; r++) {
+        if (!(r[0] == '/' && r[1] == '/')) {
+            *w++ = *r;
+        }
+    }
+    *w = '\0';
+    return 0;
+}
+
+static int copy_str(char *dst, const char *src, size_t len)
+{
+    int n = snprintf(dst, len, "%s", src);
+    return (n < 0 || (size_t)n >= len) ? -ENAMETOOLONG : 0;
+}
+
+// Has the comma-separated option list opts the word w?
+static bool has_opt(const char *opts, const char *w)
+{
+    size_t wl = strlen(w);
+    for (const char *p = opts; p && *p;) {
+        const char *comma = strchr(p, ',');
+        size_t l = comma ? (size_t)(comma - p) : strlen(p);
+        if (l == wl && strncmp(p, w, wl) == 0) {
+            return true;
+        }
+        p = comma ? comma + 1 : NULL;
+    }
+    return false;
+}
+
+// One mountinfo line: "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SRC SUPER"
+static void parse_mount_line(struct cgroup_sys *sys, char *line)
+{
+    char *sep = strstr(line, " - ");
+    if (!sep) {
+        return;
+    }
+    *sep = '\0';
+    char *save = NULL;
+    char *mountpoint = NULL;
+    char *tok = strtok_r(line, " ", &save);
+    for (int i = 0; tok && i < 4; i++) {
+        tok = strtok_r(NULL, " ", &save);
+        mountpoint = i == 3 ? tok : NULL;
+    }
+    char *fstype = strtok_r(sep + 3, " ", &save);
+    char *source = fstype ? strtok_r(NULL, " ", &save) : NULL;
+    char *super = source ? strtok_r(NULL, " \n", &save) : NULL;
+    if (!mountpoint || !fstype) {
+        return;
+    }
+    if (strcmp(fstype, "cgroup2") == 0 && !sys->v2_mount[0]) {
+        (void)copy_str(sys->v2_mount, mountpoint, sizeof(sys->v2_mount));
+    } else if (strcmp(fstype, "cgroup") == 0 && super) {
+        if (has_opt(super, "memory") && !sys->mem_mount[0]) {
+            (void)copy_str(sys->mem_mount, mountpoint, sizeof(sys->mem_mount));
+        }
+        if (has_opt(super, "pids") && !sys->pids_mount[0]) {
+            (void)copy_str(sys->pids_mount, mountpoint, sizeof(sys->pids_mount));
+        }
+    }
+}
+
+// One /proc/self/cgroup line: "ID:CONTROLLERS:PATH"
+static void parse_cgroup_line(struct cgroup_sys *sys, char *line)
+{
+    char *c1 = strchr(line, ':');
+    char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    if (!c2) {
+        return;
+    }
+    *c2 = '\0';
+    char *path = c2 + 1;
+    path[strcspn(path, "\n")] = '\0';
+    const char *ctrls = c1 + 1;
+    if (*ctrls == '\0' && strncmp(line, "0", 1) == 0) {
+        (void)copy_str(sys->v2_self, path, sizeof(sys->v2_self));
+    } else if (has_opt(ctrls, "memory")) {
+        (void)copy_str(sys->mem_self, path, sizeof(sys->mem_self));
+    } else if (has_opt(ctrls, "pids")) {
+        (void)copy_str(sys->pids_self, path, sizeof(sys->pids_self));
+    }
+}
+
+enum cgroup_kind cgroup_parse(struct cgroup_sys *sys, const char *mountinfo,
+        const char *proc_cgroup)
+{
+    char line[1024]; // a mountinfo or cgroup line; longer ones are not cgroup mounts we use
+    for (const char *p = mountinfo; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t l = nl ? (size_t)(nl - p) : strlen(p);
+        if (l < sizeof(line)) {
+            memcpy(line, p, l);
+            line[l] = '\0';
+            parse_mount_line(sys, line);
+        }
+        p = nl ? nl + 1 : NULL;
+    }
+    for (const char *p = proc_cgroup; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t l = nl ? (size_t)(nl - p) : strlen(p);
+        if (l < sizeof(line)) {
+            memcpy(line, p, l);
+            line[l] = '\0';
+            parse_cgroup_line(sys, line);
+        }
+        p = nl ? nl + 1 : NULL;
+    }
+    if (sys->mem_mount[0] && sys->pids_mount[0]) {
+        return CGROUP_HYBRID;
+    }
+    if (sys->v2_mount[0] && !sys->mem_mount[0] && !sys->pids_mount[0]) {
+        return CGROUP_V2;
+    }
+    return CGROUP_NONE;
+}
+
+static int read_whole(const char *path, char *buf, size_t len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return -errno;
+    }
+    size_t off = 0;
+    while (off + 1 < len) {
+        ssize_t n = read(fd, buf + off, len - 1 - off);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            break;
+        }
+        off += (size_t)n;
+    }
+    buf[off] = '\0';
+    (void)close(fd);
+    return 0;
+}
+
+int cgroup_detect(struct cgroup_sys *sys, const char *force)
+{
+    memset(sys, 0, sizeof(*sys));
+    (void)copy_str(sys->mountinfo_path, "/proc/self/mountinfo", sizeof(sys->mountinfo_path));
+    (void)copy_str(sys->proc_cgroup_path, "/proc/self/cgroup", sizeof(sys->proc_cgroup_path));
+    // mountinfo can be long on busy hosts; 64 KiB covers cgroup mounts, which come early
+    // (they are mounted at boot), and the rest is ignored.
+    static char mounts[64 << 10];
+    char cgs[4096];
+    int rc = read_whole(sys->mountinfo_path, mounts, sizeof(mounts));
+    if (rc == 0) {
+        rc = read_whole(sys->proc_cgroup_path, cgs, sizeof(cgs));
+    }
+    enum cgroup_kind kind = rc == 0 ? cgroup_parse(sys, mounts, cgs) : CGROUP_NONE;
+    if (force && *force) {
+        if (strcmp(force, "none") == 0) {
+            kind = CGROUP_NONE;
+        } else if (strcmp(force, "v2") == 0 && sys->v2_mount[0]) {
+            kind = CGROUP_V2;
+        } else if (strcmp(force, "hybrid") == 0 && sys->mem_mount[0]) {
+            kind = CGROUP_HYBRID;
+        } else {
+            return -EINVAL;
+        }
+    }
+    sys->kind = kind;
+    sys->ops = kind == CGROUP_V2 ? &cgroup_v2_ops
+             : kind == CGROUP_HYBRID ? &cgroup_hybrid_ops : &cgroup_none_ops;
+    return 0;
+}
+
+int cgroup_write_at(int dirfd, const char *file, const char *text)
+{
+    int fd = openat(dirfd, file, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return -errno;
+    }
+    size_t len = strlen(text);
+    ssize_t n;
+    do {
+        n = write(fd, text, len);
+    } while (n < 0 && errno == EINTR);
+    int e = n < 0 ? errno : ((size_t)n != len ? EIO : 0);
+    (void)close(fd);
+    return -e;
+}
+
+int cgroup_read_at(int dirfd, const char *file, char *buf, size_t len)
+{
+    int fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return -errno;
+    }
+    ssize_t n;
+    do {
+        n = read(fd, buf, len - 1);
+    } while (n < 0 && errno == EINTR);
+    int e = n < 0 ? errno : 0;
+    (void)close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    return -e;
+}
+
+int cgroup_read_u64_at(int dirfd, const char *file, uint64_t *out)
+{
+    char buf[64];
+    int rc = cgroup_read_at(dirfd, file, buf, sizeof(buf));
+    if (rc < 0) {
+        return rc;
+    }
+    if (strncmp(buf, "max", 3) == 0) {
+        *out = 0;
+        return 0;
+    }
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(buf, &end, 10);
+    if (errno || end == buf) {
+        return -EINVAL;
+    }
+    *out = v;
+    return 0;
+}
+
+int cgroup_read_key_at(int dirfd, const char *file, const char *key, uint64_t *out)
+{
+    char buf[CGROUP_FILE_MAX];
+    int rc = cgroup_read_at(dirfd, file, buf, sizeof(buf));
+    if (rc < 0) {
+        return rc;
+    }
+    size_t kl = strlen(key);
+    for (char *p = buf; p && *p;) {
+        if (strncmp(p, key, kl) == 0 && p[kl] == ' ') {
+            *out = strtoull(p + kl + 1, NULL, 10);
+            return 0;
+        }
+        p = strchr(p, '\n');
+        p = p ? p + 1 : NULL;
+    }
+    return -ENOENT;
+}
+
+int cgroup_kill_procs_at(int dirfd, int sig)
+{
+    char buf[CGROUP_FILE_MAX];
+    for (unsigned round = 0; round < CGROUP_KILL_ROUNDS; round++) {
+        int rc = cgroup_read_at(dirfd, "cgroup.procs", buf, sizeof(buf));
+        if (rc < 0) {
+            return rc;
+        }
+        if (buf[0] == '\0') {
+            return 0;
+        }
+        for (char *p = buf; p && *p;) {
+            pid_t pid = (pid_t)strtol(p, NULL, 10);
+            if (pid > 0) {
+                (void)kill(pid, sig);
+            }
+            p = strchr(p, '\n');
+            p = p ? p + 1 : NULL;
+        }
+        if (sig != SIGKILL) {
+            return 0; // one pass is enough for a polite signal
+        }
+    }
+    return -EAGAIN;
+}
+
+int cgroup_mkdir(const char *path, int *fd)
+{
+    if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+        return -errno;
+    }
+    if (fd) {
+        *fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (*fd < 0) {
+            return -errno;
+        }
+    }
+    return 0;
+}
+
+// Write "pid\n" to dirfd/cgroup.procs using only async-signal-safe calls.
+static int attach_at(int dirfd, pid_t pid)
+{
+    if (dirfd < 0) {
+        return 0;
+    }
+    char num[16];
+    int i = (int)sizeof(num);
+    num[--i] = '\0';
+    unsigned v = (unsigned)(pid > 0 ? pid : getpid());
+    do {
+        num[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v && i > 0);
+    int fd = openat(dirfd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return -errno;
+    }
+    size_t len = strlen(num + i);
+    ssize_t n = write(fd, num + i, len);
+    int e = n < 0 ? errno : 0;
+    (void)close(fd);
+    return -e;
+}
+
+int cgroup_attach(const struct cgroup_svc *cg, pid_t pid)
+{
+    int rc = attach_at(cg->mem_fd, pid);
+    if (rc == 0) {
+        rc = attach_at(cg->pids_fd, pid);
+    }
+    if (rc == 0) {
+        rc = attach_at(cg->v2_fd, pid);
+    }
+    return rc;
+}
+
+int cgroup_setup(struct cgroup_sys *sys)
+{
+    return sys->ops->setup(sys);
+}
+
+void cgroup_teardown(struct cgroup_sys *sys)
+{
+    sys->ops->teardown(sys);
+}
+
+int cgroup_create(struct cgroup_sys *sys, struct cgroup_svc *cg, const char *name)
+{
+    return sys->ops->create(sys, cg, name);
+}
+
+int cgroup_set_limits(struct cgroup_sys *sys, struct cgroup_svc *cg, uint64_t mem, uint64_t pids)
+{
+    return sys->ops->set_limits(cg, mem, pids);
+}
+
+int cgroup_kill(struct cgroup_sys *sys, struct cgroup_svc *cg, int sig)
+{
+    return sys->ops->kill(cg, sig);
+}
+
+int cgroup_populated(struct cgroup_sys *sys, struct cgroup_svc *cg, bool *populated)
+{
+    return sys->ops->populated(cg, populated);
+}
+
+int cgroup_stats(struct cgroup_sys *sys, struct cgroup_svc *cg, struct cgroup_stats *st)
+{
+    memset(st, 0, sizeof(*st));
+    return sys->ops->stats(cg, st);
+}
+
+int cgroup_destroy(struct cgroup_sys *sys, struct cgroup_svc *cg)
+{
+    return sys->ops->destroy(sys, cg);
+}

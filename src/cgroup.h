@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/* Containment: one interface over three backends. v2 (pure unified hierarchy), hybrid
+ * (memory and pids on v1, plus the unified hierarchy for cgroup.kill/events where
+ * mounted) and none (process groups and rlimits; daemonised grandchildren can escape).
+ * Mechanism only: functions return 0 or -errno and never log. */
+#ifndef WARDEN_CGROUP_H
+#define WARDEN_CGROUP_H
+
+#include <sys/types.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bounds.h"
+
+enum cgroup_kind {
+    CGROUP_V2,
+    CGROUP_HYBRID,
+    CGROUP_NONE,
+    CGROUP_KIND_COUNT,
+};
+
+struct cgroup_stats {
+    bool has_memory;
+    bool has_pids;
+    uint64_t memory_current_bytes;
+    uint64_t memory_peak_bytes; /* since the cgroup was created (one per instance) */
+    uint64_t memory_max_bytes;  /* 0: unlimited */
+    uint64_t oom_kill_count;    /* cumulative OOM kills inside this cgroup */
+    uint64_t pids_current;
+    uint64_t pids_max;      /* 0: unlimited */
+    uint64_t pids_max_hits; /* forks refused at pids.max (pids.events "max") */
+};
+
+/* One service's cgroup. Directory fds are opened at create time so the child can attach
+ * itself between fork and exec with openat+write only. -1 when absent. */
+struct cgroup_svc {
+    char v2_path[CGROUP_PATH_MAX]; /* unified dir (v2, or hybrid with unified mounted) */
+    char mem_path[CGROUP_PATH_MAX];  /* v1 memory dir (hybrid) */
+    char pids_path[CGROUP_PATH_MAX]; /* v1 pids dir (hybrid) */
+    int v2_fd;
+    int mem_fd;
+    int pids_fd;
+    pid_t pgid; /* none backend: the service's process group (= main pid) */
+};
+
+struct cgroup_sys;
+
+struct cgroup_ops {
+    const char *name; /* "v2", "hybrid", "none" */
+    int (*setup)(struct cgroup_sys *sys);
+    int (*create)(struct cgroup_sys *sys, struct cgroup_svc *cg, const char *name);
+    int (*set_limits)(struct cgroup_svc *cg, uint64_t memory_max_bytes, uint64_t pids_max);
+    int (*kill)(struct cgroup_svc *cg, int sig);
+    int (*populated)(struct cgroup_svc *cg, bool *populated);
+    int (*stats)(struct cgroup_svc *cg, struct cgroup_stats *st);
+    int (*destroy)(struct cgroup_sys *sys, struct cgroup_svc *cg);
+    void (*teardown)(struct cgroup_sys *sys);
+};
+
+/* Where the hierarchies are (seams for tests: all paths are fields). */
+struct cgroup_sys {
+    enum cgroup_kind kind;
+    const struct cgroup_ops *ops;
+    char mountinfo_path[CGROUP_PATH_MAX]; /* default /proc/self/mountinfo */
+    char proc_cgroup_path[CGROUP_PATH_MAX]; /* default /proc/self/cgroup */
+    char v2_mount[CGROUP_PATH_MAX];   /* cgroup2 mount point, "" when none */
+    char mem_mount[CGROUP_PATH_MAX];  /* v1 memory mount, "" when none */
+    char pids_mount[CGROUP_PATH_MAX]; /* v1 pids mount, "" when none */
+    char v2_self[CGROUP_PATH_MAX];    /* our cgroup path inside each hierarchy */
+    char mem_self[CGROUP_PATH_MAX];
+    char pids_self[CGROUP_PATH_MAX];
+    char v2_group[CGROUP_PATH_MAX];   /* directory holding the service cgroups */
+    char mem_group[CGROUP_PATH_MAX];
+    char pids_group[CGROUP_PATH_MAX];
+    char v2_parking[CGROUP_PATH_MAX]; /* v2: leaf warden moved itself into, "" if none */
+    bool limits_enforced;             /* memory and pids controllers usable */
+    char warning[512];                /* what is degraded, "" when nothing */
+};
+
+/* Fill sys with default paths, then detect the hierarchies from mountinfo and
+ * /proc/self/cgroup. force: NULL, or "v2" / "hybrid" / "none" to choose a backend
+ * (WARDEN_CGROUP in the environment; tests use it). 0 or -errno. */
+int cgroup_detect(struct cgroup_sys *sys, const char *force);
+
+/* Parse a mountinfo text and a /proc/PID/cgroup text into sys (pure; unit-tested).
+ * Returns the detected kind. */
+enum cgroup_kind cgroup_parse(struct cgroup_sys *sys, const char *mountinfo,
+        const char *proc_cgroup);
+
+const char *cgroup_kind_name(enum cgroup_kind kind);
+
+/* Backend-independent entry points (dispatch through sys->ops). */
+int cgroup_setup(struct cgroup_sys *sys);
+void cgroup_teardown(struct cgroup_sys *sys);
+int cgroup_create(struct cgroup_sys *sys, struct cgroup_svc *cg, const char *name);
+int cgroup_set_limits(struct cgroup_sys *sys, struct cgroup_svc *cg, uint64_t mem, uint64_t pids);
+/* Move pid (0: the caller) into cg. Async-signal-safe: openat + write only; meant for the
+ * child between fork and exec. For the none backend it does nothing (setsid does it). */
+int cgroup_attach(const struct cgroup_svc *cg, pid_t pid);
+int cgroup_kill(struct cgroup_sys *sys, struct cgroup_svc *cg, int sig);
+int cgroup_populated(struct cgroup_sys *sys, struct cgroup_svc *cg, bool *populated);
+int cgroup_stats(struct cgroup_sys *sys, struct cgroup_svc *cg, struct cgroup_stats *st);
+int cgroup_destroy(struct cgroup_sys *sys, struct cgroup_svc *cg);
+void cgroup_svc_init(struct cgroup_svc *cg);
+
+/* Helpers shared by the backends (cgroup.c). */
+int cgroup_write_at(int dirfd, const char *file, const char *text);
+int cgroup_read_at(int dirfd, const char *file, char *buf, size_t len);
+/* "max" reads as 0 (unlimited). */
+int cgroup_read_u64_at(int dirfd, const char *file, uint64_t *out);
+/* Value of "key N" line in a flat-keyed file (memory.events, memory.oom_control). */
+int cgroup_read_key_at(int dirfd, const char *file, const char *key, uint64_t *out);
+/* SIGKILL/signal every pid listed in dirfd's cgroup.procs, repeating until the list is
+ * empty or CGROUP_KILL_ROUNDS passes (a forking tree can outrun a single pass). */
+int cgroup_kill_procs_at(int dirfd, int sig);
+int cgroup_mkdir(const char *path, int *fd);
+int cgroup_path_join(char *out, const char *a, const char *b, const char *c);
+
+extern const struct cgroup_ops cgroup_v2_ops;
+extern const struct cgroup_ops cgroup_hybrid_ops;
+extern const struct cgroup_ops cgroup_none_ops;
+
+#endif

@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: MIT
+// The supervising subcommands (run, daemon), config checking, version and help.
+#include "cli.h"
+
+#include <sys/sysinfo.h>
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cgroup.h"
+#include "config.h"
+#include "journal.h"
+#include "log.h"
+#include "supervisor.h"
+#include "units.h"
+
+static const char usage_text[] =
+        "usage: warden COMMAND [OPTIONS]\n"
+        "\n"
+        "  run [OPTIONS] -- CMD [ARGS...]  supervise one command in the foreground\n"
+        "  daemon [-c FILE]                 supervise the services of a config file\n"
+        "  check -c FILE                    validate a config (errors name file:line)\n"
+        "  status [SERVICE] [--json]        state, pid, uptime, memory, pids, restarts\n"
+        "  start|stop|restart SERVICE       control a service of the daemon\n"
+        "  events [SERVICE] [--since T] [--json]  the event journal\n"
+        "  version [--json]                 version and the cgroup mode detected here\n"
+        "  help [COMMAND]\n"
+        "\n"
+        "Client commands find the daemon by --socket PATH, -c FILE ([warden] socket),\n"
+        "$WARDEN_SOCKET, else /run/warden.sock.\n"
+        "Exit codes: 0 ok, 1 runtime failure, 2 usage or config error; run exits with the\n"
+        "service's status (128+signal when killed).\n";
+
+static const char run_usage[] =
+        "usage: warden run [OPTIONS] -- CMD [ARGS...]\n"
+        "  --name NAME            service name (default: basename of CMD)\n"
+        "  --memory-max SIZE      hard memory cap (e.g. 512M, 1G, 50%)\n"
+        "  --pids-max N           hard cap on processes and threads\n"
+        "  --restart POLICY       always | on-failure (default) | never\n"
+        "  --restart-max N        give up after N consecutive failures (0: never)\n"
+        "  --backoff MIN..MAX     restart delay, doubling with jitter (default 1s..5m)\n"
+        "  --stable-after DUR     uptime that resets the backoff (default 10m)\n"
+        "  --drain DUR            SIGTERM, then SIGKILL of the cgroup after DUR (default 30s)\n"
+        "  --user USER            run the service as USER\n"
+        "  --state-dir DIR        journal directory root (default $WARDEN_STATE_DIR or "
+        "/var/lib/warden)\n"
+        "  --socket PATH          control socket (default $WARDEN_SOCKET or /run/warden.sock)\n";
+
+int cli_help(const char *topic)
+{
+    if (topic && strcmp(topic, "run") == 0) {
+        (void)fputs(run_usage, stdout);
+    } else {
+        (void)fputs(usage_text, stdout);
+    }
+    return 0;
+}
+
+static uint64_t host_memory(void)
+{
+    struct sysinfo si;
+    return sysinfo(&si) == 0 ? (uint64_t)si.totalram * si.mem_unit : 0;
+}
+
+static void print_errors(const struct errbuf *errs, unsigned shown, unsigned total)
+{
+    for (unsigned i = 0; i < shown && i < total; i++) {
+        if (errs[i].file) {
+            (void)fprintf(stderr, "%s:%d: %s\n", errs[i].file, errs[i].line, errs[i].msg);
+        } else {
+            (void)fprintf(stderr, "warden: %s\n", errs[i].msg);
+        }
+    }
+    if (total > shown) {
+        (void)fprintf(stderr, "... and %u more errors\n", total - shown);
+    }
+}
+
+#define ERRS_SHOWN 32u
+
+// Load and validate; print every error. 0, or CLI_USAGE / CLI_RUNTIME.
+static int load_config(struct warden_config *cfg, const char *path)
+{
+    static struct errbuf errs[ERRS_SHOWN];
+    unsigned nerrs = 0;
+    cfg->host_memory_bytes = host_memory();
+    int rc = config_load(cfg, path, errs, ERRS_SHOWN, &nerrs);
+    if (rc == -EINVAL || nerrs) {
+        print_errors(errs, ERRS_SHOWN, nerrs);
+        return CLI_USAGE;
+    }
+    if (rc < 0) {
+        (void)fprintf(stderr, "warden: unable to read %s: %s\n", path, strerror(-rc));
+        return CLI_USAGE;
+    }
+    return 0;
+}
+
+static int parse_config_opt(int argc, char **argv, const char **path)
+{
+    static const struct option opts[] = {
+            {"config", required_argument, NULL, 'c'}, {"debug", no_argument, NULL, 'd'}, {0}};
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "c:d", opts, NULL)) != -1) {
+        if (ch == 'c') {
+            *path = optarg;
+        } else if (ch == 'd') {
+            log_init(true);
+        } else {
+            return CLI_USAGE;
+        }
+    }
+    if (optind < argc) {
+        (void)fprintf(stderr, "warden: unexpected argument '%s'\n", argv[optind]);
+        return CLI_USAGE;
+    }
+    return 0;
+}
+
+int cli_check(int argc, char **argv)
+{
+    const char *path = NULL;
+    int rc = parse_config_opt(argc, argv, &path);
+    if (rc) {
+        return rc;
+    }
+    if (!path) {
+        (void)fprintf(stderr, "warden: check needs -c FILE\n");
+        return CLI_USAGE;
+    }
+    static struct warden_config cfg;
+    rc = load_config(&cfg, path);
+    if (rc) {
+        return rc;
+    }
+    (void)printf("%s: ok (%u service%s)\n", path, cfg.service_count,
+            cfg.service_count == 1 ? "" : "s");
+    return CLI_OK;
+}
+
+static int supervise(struct warden_config *cfg, bool run_mode)
+{
+    static struct supervisor sup; // large (fixed tables): static, never on the stack
+    char msg[512] = "";
+    if (sup_init(&sup, cfg, run_mode, msg, sizeof(msg)) < 0) {
+        (void)fprintf(stderr, "warden: %s\n", msg);
+        return CLI_RUNTIME;
+    }
+    return sup_run(&sup);
+}
+
+int cli_daemon(int argc, char **argv)
+{
+    const char *path = "/etc/warden.conf";
+    int rc = parse_config_opt(argc, argv, &path);
+    if (rc) {
+        return rc;
+    }
+    static struct warden_config cfg;
+    rc = load_config(&cfg, path);
+    if (rc) {
+        return rc;
+    }
+    if (cfg.service_count == 0) {
+        (void)fprintf(stderr, "%s: no [service NAME] section: nothing to supervise\n", path);
+        return CLI_USAGE;
+    }
+    return supervise(&cfg, false);
+}
+
+// Copy argv into sc->argv_buf / sc->argv (and a display copy into sc->command).
+static int set_argv(struct svc_config *sc, int argc, char **argv)
+{
+    if (argc > (int)COMMAND_ARGV_MAX) {
+        (void)fprintf(stderr, "warden: more than %u words in the command\n", COMMAND_ARGV_MAX);
+        return CLI_USAGE;
+    }
+    size_t off = 0, coff = 0;
+    for (int i = 0; i < argc; i++) {
+        size_t len = strlen(argv[i]) + 1;
+        if (off + len > sizeof(sc->argv_buf)) {
+            (void)fprintf(stderr, "warden: command longer than %u bytes\n", COMMAND_BYTES_MAX);
+            return CLI_USAGE;
+        }
+        memcpy(sc->argv_buf + off, argv[i], len);
+        sc->argv[i] = sc->argv_buf + off;
+        off += len;
+        int n = snprintf(sc->command + coff, sizeof(sc->command) - coff, "%s%s", i ? " " : "",
+                argv[i]);
+        coff = (n > 0 && coff + (size_t)n < sizeof(sc->command)) ? coff + (size_t)n : coff;
+    }
+    sc->argv[argc] = NULL;
+    sc->argc = argc;
+    return 0;
+}
+
+static int bad_opt(const char *opt, const struct errbuf *eb)
+{
+    (void)fprintf(stderr, "warden: %s: %s\n", opt, eb->msg);
+    return CLI_USAGE;
+}
+
+// One `warden run` option into cfg/sc. 0 or CLI_USAGE.
+static int run_option(int ch, const char *arg, struct warden_config *cfg, struct svc_config *sc)
+{
+    struct errbuf eb = {0};
+    int rc = 0;
+    switch (ch) {
+    case 'n':
+        rc = config_check_name(arg, &eb);
+        if (rc == 0) {
+            (void)snprintf(sc->name, sizeof(sc->name), "%s", arg);
+        }
+        return rc ? bad_opt("--name", &eb) : 0;
+    case 'm':
+        rc = units_parse_size(arg, cfg->host_memory_bytes, &sc->memory_max_bytes, &eb);
+        return rc ? bad_opt("--memory-max", &eb) : 0;
+    case 'p':
+        rc = units_parse_uint(arg, 1, 4194304, &sc->pids_max, &eb);
+        return rc ? bad_opt("--pids-max", &eb) : 0;
+    case 'r':
+        if (strcmp(arg, "always") == 0) {
+            sc->restart = RESTART_ALWAYS;
+        } else if (strcmp(arg, "on-failure") == 0) {
+            sc->restart = RESTART_ON_FAILURE;
+        } else if (strcmp(arg, "never") == 0) {
+            sc->restart = RESTART_NEVER;
+        } else {
+            (void)fprintf(stderr,
+                    "warden: --restart: invalid value \"%s\": expected always, on-failure or "
+                    "never\n",
+                    arg);
+            return CLI_USAGE;
+        }
+        return 0;
+    case 'R':
+        rc = units_parse_uint(arg, 0, 1000000, &sc->restart_max, &eb);
+        return rc ? bad_opt("--restart-max", &eb) : 0;
+    case 'b':
+        rc = units_parse_duration_range(arg, &sc->backoff_min_ms, &sc->backoff_max_ms, &eb);
+        return rc ? bad_opt("--backoff", &eb) : 0;
+    case 's':
+        rc = units_parse_duration(arg, &sc->stable_after_ms, &eb);
+        return rc ? bad_opt("--stable-after", &eb) : 0;
+    case 'd':
+        rc = units_parse_duration(arg, &sc->drain_ms, &eb);
+        return rc ? bad_opt("--drain", &eb) : 0;
+    case 'u':
+        (void)snprintf(sc->user, sizeof(sc->user), "%s", arg);
+        sc->has_user = true;
+        return 0;
+    case 'S':
+        (void)snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", arg);
+        return 0;
+    case 'k':
+        (void)snprintf(cfg->socket, sizeof(cfg->socket), "%s", arg);
+        return 0;
+    case 'D':
+        log_init(true);
+        return 0;
+    default:
+        (void)fputs(run_usage, stderr);
+        return CLI_USAGE;
+    }
+}
+
+static int resolve_user(struct svc_config *sc)
+{
+    if (!sc->has_user) {
+        return 0;
+    }
+    struct passwd *pw = getpwnam(sc->user);
+    if (!pw) {
+        (void)fprintf(stderr, "warden: --user: unknown user \"%s\"\n", sc->user);
+        return CLI_USAGE;
+    }
+    sc->uid = pw->pw_uid;
+    sc->gid = pw->pw_gid;
+    return 0;
+}
+
+int cli_run(int argc, char **argv)
+{
+    static const struct option opts[] = {{"name", required_argument, NULL, 'n'},
+            {"memory-max", required_argument, NULL, 'm'},
+            {"pids-max", required_argument, NULL, 'p'},
+            {"restart", required_argument, NULL, 'r'},
+            {"restart-max", required_argument, NULL, 'R'},
+            {"backoff", required_argument, NULL, 'b'},
+            {"stable-after", required_argument, NULL, 's'},
+            {"drain", required_argument, NULL, 'd'}, {"user", required_argument, NULL, 'u'},
+            {"state-dir", required_argument, NULL, 'S'},
+            {"socket", required_argument, NULL, 'k'}, {"debug", no_argument, NULL, 'D'}, {0}};
+    static struct warden_config cfg;
+    config_defaults(&cfg);
+    cfg.host_memory_bytes = host_memory();
+    const char *env = getenv("WARDEN_STATE_DIR");
+    if (env && *env) {
+        (void)snprintf(cfg.state_dir, sizeof(cfg.state_dir), "%s", env);
+    }
+    env = getenv("WARDEN_SOCKET");
+    if (env && *env) {
+        (void)snprintf(cfg.socket, sizeof(cfg.socket), "%s", env);
+    }
+    struct svc_config *sc = &cfg.services[0];
+    config_service_defaults(sc);
+    optind = 1;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+        int rc = run_option(ch, optarg, &cfg, sc);
+        if (rc) {
+            return rc;
+        }
+    }
+    if (optind >= argc) {
+        (void)fprintf(stderr, "warden: run needs a command: warden run [OPTIONS] -- CMD\n");
+        return CLI_USAGE;
+    }
+    int rc = set_argv(sc, argc - optind, argv + optind);
+    if (rc == 0 && !sc->name[0]) {
+        char base[SERVICE_NAME_MAX + 1];
+        (void)snprintf(base, sizeof(base), "%s", argv[optind]);
+        struct errbuf eb;
+        const char *b = basename(base);
+        (void)snprintf(sc->name, sizeof(sc->name), "%s",
+                config_check_name(b, &eb) == 0 ? b : "service");
+    }
+    if (rc == 0) {
+        rc = resolve_user(sc);
+    }
+    if (rc) {
+        return rc;
+    }
+    cfg.service_count = 1;
+    return supervise(&cfg, true);
+}
+
+int cli_version(int argc, char **argv)
+{
+    bool json = argc > 1 && strcmp(argv[1], "--json") == 0;
+    static struct cgroup_sys cgs;
+    (void)cgroup_detect(&cgs, getenv("WARDEN_CGROUP"));
+    if (json) {
+        (void)printf("{\"version\": \"%s\", \"cgroup\": \"%s\"}\n", WARDEN_VERSION,
+                cgroup_kind_name(cgs.kind));
+    } else {
+        (void)printf("warden %s (cgroup: %s)\n", WARDEN_VERSION, cgroup_kind_name(cgs.kind));
+    }
+    return CLI_OK;
+}
+
+int cli_journal_fill(int argc, char **argv)
+{
+    if (argc < 3) {
+        (void)fprintf(stderr, "usage: warden _journal-fill DIR COUNT\n");
+        return CLI_USAGE;
+    }
+    struct journal j;
+    struct journal_opts o = {.dir = argv[1]};
+    int rc = journal_open(&j, &o);
+    if (rc < 0) {
+        (void)fprintf(stderr, "warden: unable to open the journal in %s: %s\n", argv[1],
+                strerror(-rc));
+        return CLI_RUNTIME;
+    }
+    unsigned long count = strtoul(argv[2], NULL, 10);
+    uint64_t first = j.next_seq;
+    for (unsigned long i = 0; i < count; i++) {
+        json_t *ev = json_pack("{s:s, s:s, s:I, s:s}", "service", "fill", "type", "test", "n",
+                (json_int_t)i, "pad", "0123456789abcdef0123456789abcdef0123456789abcdef");
+        rc = journal_append(&j, ev, i % 1000 == 999);
+        json_decref(ev);
+        if (rc < 0) {
+            (void)fprintf(stderr, "warden: append %lu failed: %s\n", i, strerror(-rc));
+            journal_close(&j);
+            return CLI_RUNTIME;
+        }
+    }
+    (void)printf("appended %lu events, seq %llu..%llu, repaired %llu bytes\n", count,
+            (unsigned long long)first, (unsigned long long)(j.next_seq - 1),
+            (unsigned long long)j.repaired_bytes);
+    journal_close(&j);
+    return CLI_OK;
+}

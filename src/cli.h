@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/* Command line: subcommand implementations. Exit codes come from one enum. */
+#ifndef WARDEN_CLI_H
+#define WARDEN_CLI_H
+
+enum cli_exit {
+    CLI_OK = 0,      /* success */
+    CLI_RUNTIME = 1, /* runtime failure (cannot reach the daemon, I/O error, ...) */
+    CLI_USAGE = 2,   /* usage or config error, unknown service */
+};
+
+/* Client commands talking to the daemon: status, start, stop, restart, events. */
+int cli_client(const char *cmd, int argc, char **argv);
+/* warden run / daemon / check / version / help. */
+int cli_run(int argc, char **argv);
+int cli_daemon(int argc, char **argv);
+int cli_check(int argc, char **argv);
+int cli_version(int argc, char **argv);
+int cli_help(const char *topic);
+/* Hidden test hook: append COUNT synthetic events to the journal in DIR through the real
+ * journal code (the 200,000-event cap test and the SIGKILL-mid-write test use it). */
+int cli_journal_fill(int argc, char **argv);
+
+#endif

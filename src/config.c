@@ -1,0 +1,829 @@
+// SPDX-License-Identifier: MIT
+// Loads the INI config with libinih into fixed-size storage and validates it whole: every
+// problem is collected with its file and line, so one run shows every mistake at once.
+#include "config.h"
+
+#include <sys/un.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "units.h"
+
+/* libinih 55 as built by Debian takes its options from globals (ini_max_line, ...) instead
+ * of compile-time macros, and reads lines into a 200-byte buffer by default. A longer line
+ * is not an error there: its rest comes back as the next "lines", and section names are cut
+ * at 49 bytes. So the reader below does the line work itself: it counts lines (the handler
+ * gets no line number), refuses long lines and NUL bytes, and parses section headers in
+ * full. inih is left to split "key = value" and strip comments. */
+#define CONFIG_FILE_BYTES_MAX (1u << 20) // larger is a mistake (/dev/zero); TODO: bounds.h
+#define PWBUF_BYTES           4096u      // getpwnam_r scratch (glibc suggests 1024)
+#define MEMORY_MAX_MIN_BYTES  (1u << 20) // a smaller hard cap kills any service at start
+#define PIDS_MAX_LIMIT        4194304u   // the kernel's PID_MAX_LIMIT on 64-bit
+#define RESTART_MAX_LIMIT     1000000u
+#define BACKOFF_MIN_FLOOR_MS  10u
+#define DRAIN_MAX_MS          3600000u
+#define NAME_CHARS            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
+#define SPACE_CHARS           " \t\n\r\v\f" // sh's word separators, as isspace() in C
+#define KEY_LIST_BYTES        256u          // "command, user, ..." for unknown-key messages
+
+#define SOCKET_PATH_MAX sizeof(((struct sockaddr_un *)0)->sun_path)
+
+enum section_kind {
+    SECT_NONE, // before the first header
+    SECT_WARDEN,
+    SECT_SERVICE,
+    SECT_IGNORED, // a header already reported as bad: its keys are skipped
+};
+
+enum value_kind {
+    VAL_PATH, // absolute, shorter than max bytes
+    VAL_COMMAND,
+    VAL_USER,
+    VAL_POLICY,
+    VAL_BOOL,
+    VAL_UINT,     // a count within [min, max]
+    VAL_SIZE,     // bytes within [min, max]
+    VAL_DURATION, // ms within [min, max]
+    VAL_RANGE,    // MIN..MAX in ms with MIN >= min; the field is MIN and MAX follows it
+};
+
+// A key: its section, where its value goes and its bounds (redis config.c style).
+struct key_def {
+    const char *name;
+    enum section_kind sect;
+    enum value_kind kind;
+    size_t offset; // of the field in struct warden_config or struct svc_config
+    uint64_t min;
+    uint64_t max;
+};
+
+#define W(field) offsetof(struct warden_config, field)
+#define S(field) offsetof(struct svc_config, field)
+
+static const struct key_def keys[] = {
+        {"state_dir", SECT_WARDEN, VAL_PATH, W(state_dir), 0, PATH_MAX},
+        {"socket", SECT_WARDEN, VAL_PATH, W(socket), 0, SOCKET_PATH_MAX},
+        {"command", SECT_SERVICE, VAL_COMMAND, S(command), 0, 0},
+        {"user", SECT_SERVICE, VAL_USER, S(user), 0, 0},
+        {"memory_max", SECT_SERVICE, VAL_SIZE, S(memory_max_bytes), MEMORY_MAX_MIN_BYTES,
+         UINT64_MAX},
+        {"pids_max", SECT_SERVICE, VAL_UINT, S(pids_max), 1, PIDS_MAX_LIMIT},
+        {"restart", SECT_SERVICE, VAL_POLICY, S(restart), 0, 0},
+        {"backoff", SECT_SERVICE, VAL_RANGE, S(backoff_min_ms), BACKOFF_MIN_FLOOR_MS, UINT64_MAX},
+        {"stable_after", SECT_SERVICE, VAL_DURATION, S(stable_after_ms), 0, UINT64_MAX},
+        {"drain", SECT_SERVICE, VAL_DURATION, S(drain_ms), 0, DRAIN_MAX_MS},
+        {"shell", SECT_SERVICE, VAL_BOOL, S(shell), 0, 0},
+        {"restart_max", SECT_SERVICE, VAL_UINT, S(restart_max), 0, RESTART_MAX_LIMIT},
+};
+
+#define KEY_COUNT (sizeof(keys) / sizeof(keys[0]))
+
+struct load_ctx {
+    struct warden_config *cfg;
+    FILE *f;
+    struct errbuf *errs;
+    unsigned errs_max;
+    unsigned nerrs;
+    int lineno;       // line last handed to inih
+    int pending_line; // a "key = value" line the handler has not seen yet, or 0
+    bool pending_handled;
+    char pending_text[UNITS_QUOTE_BYTES];
+    int read_errno;
+    size_t bytes_read;
+    bool too_big;
+    enum section_kind sect;
+    struct svc_config *svc; // the current [service], when sect is SECT_SERVICE
+    int warden_line;        // line of the [warden] header, 0 before it
+    int seen[KEY_COUNT];    // line where each key was set in this section, 0 when unset
+    int command_line;       // line of this service's command, 0 when unset
+};
+
+static void __attribute__((format(printf, 3, 4)))
+add_error(struct load_ctx *ctx, int line, const char *fmt, ...)
+{
+    if (ctx->nerrs < ctx->errs_max) {
+        struct errbuf *eb = &ctx->errs[ctx->nerrs];
+        va_list ap;
+        va_start(ap, fmt);
+        (void)vsnprintf(eb->msg, sizeof(eb->msg), fmt, ap); // cut long messages, never overflow
+        va_end(ap);
+        eb->file = ctx->cfg->file;
+        eb->line = line;
+    }
+    if (ctx->nerrs < UINT_MAX) {
+        ctx->nerrs++;
+    }
+}
+
+// Fill eb with "invalid KIND "VALUE" (WHY): expected FORMS".
+static int bad_value(struct errbuf *eb, const char *kind, const char *value, const char *why,
+                     const char *forms)
+{
+    char q[UNITS_QUOTE_BYTES];
+    units_quote(value, SIZE_MAX, q, sizeof(q));
+    return errbuf_set(eb, "invalid %s %s (%s): expected %s", kind, q, why, forms);
+}
+
+void config_service_defaults(struct svc_config *sc)
+{
+    memset(sc, 0, sizeof(*sc));
+    sc->restart = RESTART_ON_FAILURE;
+    sc->backoff_min_ms = 1000;            // 1s
+    sc->backoff_max_ms = 5 * 60 * 1000;   // 5m
+    sc->stable_after_ms = 10 * 60 * 1000; // 10m
+    sc->drain_ms = 30 * 1000;             // 30s
+}
+
+void config_defaults(struct warden_config *cfg)
+{
+    // Literals shorter than the arrays: the copies cannot be cut.
+    (void)snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", "/var/lib/warden");
+    (void)snprintf(cfg->socket, sizeof(cfg->socket), "%s", "/run/warden.sock");
+    cfg->file[0] = '\0';
+    cfg->service_count = 0;
+}
+
+// Everything back to defaults except the caller's host_memory_bytes.
+static void config_reset(struct warden_config *cfg)
+{
+    uint64_t host_memory_bytes = cfg->host_memory_bytes;
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->host_memory_bytes = host_memory_bytes;
+    config_defaults(cfg);
+}
+
+// config_check_name on the first len bytes of name.
+static int check_name_n(const char *name, size_t len, struct errbuf *eb)
+{
+    const char *why = NULL;
+    if (len == 0) {
+        why = "empty";
+    } else if (len >= SERVICE_NAME_MAX) {
+        why = "too long";
+    } else if (name[0] == '.' || name[0] == '-') {
+        why = "starts with '.' or '-'";
+    }
+    for (size_t i = 0; !why && i < len; i++) {
+        if (name[i] == '\0' || !strchr(NAME_CHARS, name[i])) {
+            why = "bad character";
+        } else if (name[i] == '.' && i + 1 < len && name[i + 1] == '.') {
+            why = "contains \"..\"";
+        }
+    }
+    if (!why) {
+        return 0;
+    }
+    char q[UNITS_QUOTE_BYTES];
+    units_quote(name, len, q, sizeof(q));
+    return errbuf_set(eb,
+                      "invalid service name %s (%s): expected 1 to %u of A-Z a-z 0-9 _ . -, not "
+                      "starting with '.' or '-', without \"..\" (e.g. api, web-1)",
+                      q, why, SERVICE_NAME_MAX - 1);
+}
+
+int config_check_name(const char *name, struct errbuf *eb)
+{
+    if (!name) {
+        return check_name_n("", 0, eb);
+    }
+    return check_name_n(name, strnlen(name, SERVICE_NAME_MAX), eb);
+}
+
+struct svc_config *config_find(struct warden_config *cfg, const char *name)
+{
+    for (unsigned i = 0; name && i < cfg->service_count && i < SERVICES_MAX; i++) {
+        if (strcmp(cfg->services[i].name, name) == 0) {
+            return &cfg->services[i];
+        }
+    }
+    return NULL;
+}
+
+// isspace() without the locale: the bytes sh splits words on.
+static bool is_space(char c)
+{
+    return c != '\0' && strchr(SPACE_CHARS, c);
+}
+
+// Output cursor into argv_buf: every write is checked against the end.
+struct split_out {
+    char *buf;
+    size_t cap;
+    size_t len;
+};
+
+static int out_put(struct split_out *o, char c)
+{
+    if (o->len >= o->cap) {
+        return -ENOSPC;
+    }
+    o->buf[o->len++] = c;
+    return 0;
+}
+
+// One character at *pp inside double quotes; advances *pp past what it used.
+static int split_dquoted(const char **pp, struct split_out *o)
+{
+    const char *p = *pp;
+    if (p[0] == '\\' && p[1] != '\0' && strchr("\"\\$`", p[1])) {
+        *pp = p + 2;
+        return out_put(o, p[1]);
+    }
+    *pp = p + 1;
+    return out_put(o, p[0]);
+}
+
+/* Copy one word starting at *pp into o, unquoted, with its NUL. Returns NULL, or the
+ * reason the command is bad. *pp ends on the space or NUL after the word. */
+static const char *split_word(const char **pp, struct split_out *o)
+{
+    const char *p = *pp;
+    char quote = 0;
+    int rc = 0;
+    while (*p != '\0' && rc == 0 && (quote || !is_space(*p))) {
+        if (quote == '"' && *p != '"') {
+            rc = split_dquoted(&p, o);
+        } else if (quote == '\'' && *p != '\'') {
+            rc = out_put(o, *p++);
+        } else if (quote) {
+            quote = 0; // the closing quote
+            p++;
+        } else if (*p == '\'' || *p == '"') {
+            quote = *p++;
+        } else if (*p == '\\') {
+            if (p[1] == '\0') {
+                return "trailing backslash";
+            }
+            rc = out_put(o, p[1]);
+            p += 2;
+        } else {
+            rc = out_put(o, *p++);
+        }
+    }
+    if (quote) {
+        return quote == '\'' ? "unterminated single quote" : "unterminated double quote";
+    }
+    if (rc != 0 || out_put(o, '\0') != 0) {
+        return "too long";
+    }
+    *pp = p;
+    return NULL;
+}
+
+// The words of sc->command, as sh would split them without expanding anything.
+static const char *split_words(struct svc_config *sc)
+{
+    struct split_out o = {sc->argv_buf, sizeof(sc->argv_buf), 0};
+    const char *p = sc->command;
+    int argc = 0;
+    for (;;) {
+        while (is_space(*p)) {
+            p++;
+        }
+        if (*p == '\0') {
+            break;
+        }
+        if (argc == (int)COMMAND_ARGV_MAX) {
+            return "too many words";
+        }
+        sc->argv[argc] = o.buf + o.len;
+        const char *why = split_word(&p, &o);
+        if (why) {
+            return why;
+        }
+        argc++;
+    }
+    sc->argv[argc] = NULL;
+    sc->argc = argc;
+    return NULL;
+}
+
+// argv = {"/bin/sh", "-c", command}, all three copied into argv_buf.
+static const char *split_shell(struct svc_config *sc)
+{
+    char *buf = sc->argv_buf;
+    // The NULs written by %c end "/bin/sh" (8 bytes) and "-c" (3 bytes).
+    int n = snprintf(buf, sizeof(sc->argv_buf), "/bin/sh%c-c%c%s", '\0', '\0', sc->command);
+    if (n < 0 || (size_t)n >= sizeof(sc->argv_buf)) {
+        return "too long";
+    }
+    sc->argv[0] = buf;
+    sc->argv[1] = buf + 8;
+    sc->argv[2] = buf + 11;
+    sc->argv[3] = NULL;
+    sc->argc = 3;
+    return NULL;
+}
+
+int config_split_command(struct svc_config *sc, struct errbuf *eb)
+{
+    const char *why = "empty";
+    sc->argc = 0;
+    sc->argv[0] = NULL;
+    if (strnlen(sc->command, sizeof(sc->command)) == sizeof(sc->command)) {
+        why = "not NUL-terminated";
+    } else if (sc->command[strspn(sc->command, SPACE_CHARS)] != '\0') {
+        why = sc->shell ? split_shell(sc) : split_words(sc);
+    }
+    if (!why) {
+        return 0;
+    }
+    sc->argc = 0;
+    sc->argv[0] = NULL;
+    char q[UNITS_QUOTE_BYTES];
+    units_quote(sc->command, sizeof(sc->command), q, sizeof(q));
+    return errbuf_set(
+            eb,
+            "invalid command %s (%s): expected at most %u words separated by spaces, quoted "
+            "with '...' or \"...\", \\ escapes the next character (no $ or glob expansion); "
+            "or set shell = yes",
+            q, why, COMMAND_ARGV_MAX);
+}
+
+static int set_path(char *dst, size_t max, const char *value, struct errbuf *eb)
+{
+    size_t n = strlen(value);
+    char forms[64];
+    if (value[0] == '/' && n < max) {
+        memcpy(dst, value, n + 1); // max <= PATH_MAX, the size of dst
+        return 0;
+    }
+    (void)snprintf(forms, sizeof(forms), "an absolute path of at most %zu bytes", max - 1);
+    return bad_value(eb, "path", value, value[0] != '/' ? "not absolute" : "too long", forms);
+}
+
+static int set_command(struct svc_config *sc, const char *value, struct errbuf *eb)
+{
+    size_t n = strlen(value);
+    if (n == 0 || n >= sizeof(sc->command)) {
+        return bad_value(eb, "command", value, n ? "too long" : "empty",
+                         "a program and its arguments, at most 1023 bytes (e.g. /usr/bin/api -v)");
+    }
+    memcpy(sc->command, value, n + 1);
+    return 0;
+}
+
+static int set_user(struct svc_config *sc, const char *value, struct errbuf *eb)
+{
+    size_t n = strlen(value);
+    if (n == 0 || n >= sizeof(sc->user)) {
+        return bad_value(eb, "user", value, n ? "too long" : "empty",
+                         "a user name of 1 to 32 bytes that exists on this host");
+    }
+    struct passwd pw;
+    struct passwd *found = NULL;
+    char buf[PWBUF_BYTES];
+    int rc = getpwnam_r(value, &pw, buf, sizeof(buf), &found);
+    if (rc != 0) {
+        return bad_value(eb, "user", value, strerror(rc), "a user this host can look up");
+    }
+    if (!found) {
+        return bad_value(eb, "user", value, "unknown user",
+                         "a user that exists on this host (see getent passwd)");
+    }
+    memcpy(sc->user, value, n + 1);
+    sc->uid = pw.pw_uid;
+    sc->gid = pw.pw_gid;
+    sc->has_user = true;
+    return 0;
+}
+
+static int set_restart(struct svc_config *sc, const char *value, struct errbuf *eb)
+{
+    if (strcmp(value, "always") == 0) {
+        sc->restart = RESTART_ALWAYS;
+    } else if (strcmp(value, "on-failure") == 0) {
+        sc->restart = RESTART_ON_FAILURE;
+    } else if (strcmp(value, "never") == 0) {
+        sc->restart = RESTART_NEVER;
+    } else {
+        return bad_value(eb, "policy", value, "unknown", "always, on-failure or never");
+    }
+    return 0;
+}
+
+// A size or duration v outside [def->min, def->max]: say which bound, in the key's units.
+static int out_of_bounds(const struct key_def *def, const char *value, uint64_t v,
+                         struct errbuf *eb)
+{
+    char lo[32]; // 32 bytes hold any formatted uint64_t ("16777216T", "5124095576030h25m")
+    char hi[32];
+    char why[48];
+    char forms[96];
+    bool size = def->kind == VAL_SIZE;
+    (void)(size ? units_format_bytes(def->min, lo, sizeof(lo))
+                : units_format_duration(def->min, lo, sizeof(lo)));
+    (void)(size ? units_format_bytes(def->max, hi, sizeof(hi))
+                : units_format_duration(def->max, hi, sizeof(hi)));
+    (void)snprintf(why, sizeof(why), "%s %s", v < def->min ? "below" : "above",
+                   v < def->min ? lo : hi);
+    (void)snprintf(forms, sizeof(forms), def->max == UINT64_MAX ? "%sat least %s" : "%s%s to %s",
+                   def->kind == VAL_RANGE ? "MIN..MAX with MIN " : "", lo, hi);
+    return bad_value(eb,
+                     size                     ? "size"
+                     : def->kind == VAL_RANGE ? "duration range"
+                                              : "duration",
+                     value, why, forms);
+}
+
+// Parse value for def into the current section's struct. Only a valid value is stored.
+static int set_value(struct load_ctx *ctx, const struct key_def *def, const char *value,
+                     struct errbuf *eb)
+{
+    struct svc_config *sc = ctx->svc;
+    char *base = def->sect == SECT_WARDEN ? (char *)ctx->cfg : (char *)sc;
+    uint64_t *field = (uint64_t *)(base + def->offset);
+    uint64_t v = 0;
+    uint64_t hi = 0;
+    int rc;
+    switch (def->kind) {
+    case VAL_PATH:
+        return set_path(base + def->offset, def->max, value, eb);
+    case VAL_COMMAND:
+        return set_command(sc, value, eb);
+    case VAL_USER:
+        return set_user(sc, value, eb);
+    case VAL_POLICY:
+        return set_restart(sc, value, eb);
+    case VAL_BOOL:
+        return units_parse_bool(value, (bool *)(base + def->offset), eb);
+    case VAL_UINT:
+        return units_parse_uint(value, def->min, def->max, field, eb);
+    case VAL_SIZE:
+        rc = units_parse_size(value, ctx->cfg->host_memory_bytes, &v, eb);
+        break;
+    case VAL_DURATION:
+        rc = units_parse_duration(value, &v, eb);
+        break;
+    default: // VAL_RANGE
+        rc = units_parse_duration_range(value, &v, &hi, eb);
+        break;
+    }
+    if (rc == 0 && (v < def->min || v > def->max)) {
+        rc = out_of_bounds(def, value, v, eb);
+    }
+    if (rc == 0) {
+        field[0] = v;
+        if (def->kind == VAL_RANGE) {
+            field[1] = hi; // backoff_max_ms follows backoff_min_ms
+        }
+    }
+    return rc;
+}
+
+// "key = value" in a [warden] or [service] section.
+static void section_key(struct load_ctx *ctx, const char *name, const char *value)
+{
+    char label[SERVICE_NAME_MAX + 16];
+    char list[KEY_LIST_BYTES];
+    size_t used = 0;
+    // Fits: a service name is shorter than SERVICE_NAME_MAX.
+    (void)snprintf(label, sizeof(label), ctx->sect == SECT_SERVICE ? "[service %s]" : "[warden]",
+                   ctx->sect == SECT_SERVICE ? ctx->svc->name : "");
+    for (size_t k = 0; k < KEY_COUNT; k++) {
+        if (keys[k].sect != ctx->sect) {
+            continue;
+        }
+        if (strcmp(name, keys[k].name) != 0) {
+            int n = snprintf(list + used, sizeof(list) - used, "%s%s", used ? ", " : "",
+                             keys[k].name);
+            used = n > 0 && (size_t)n < sizeof(list) - used ? used + (size_t)n : used;
+            continue;
+        }
+        if (ctx->seen[k]) {
+            add_error(ctx, ctx->lineno, "%s %s: set twice (first on line %d)", label, name,
+                      ctx->seen[k]);
+            return;
+        }
+        ctx->seen[k] = ctx->lineno;
+        ctx->command_line = keys[k].kind == VAL_COMMAND ? ctx->lineno : ctx->command_line;
+        struct errbuf eb = {{0}, NULL, 0};
+        if (set_value(ctx, &keys[k], value, &eb) != 0) {
+            add_error(ctx, ctx->lineno, "%s %s: %s", label, name, eb.msg);
+        }
+        return;
+    }
+    char q[UNITS_QUOTE_BYTES];
+    units_quote(name, SIZE_MAX, q, sizeof(q));
+    add_error(ctx, ctx->lineno, "%s unknown key %s: expected one of %s", label, q, list);
+}
+
+// inih calls this for each "key = value"; the section is ours (inih's is cut at 49 bytes).
+static int config_handler(void *user, const char *section, const char *name, const char *value)
+{
+    struct load_ctx *ctx = user;
+    (void)section;
+    if (ctx->pending_line == ctx->lineno) {
+        ctx->pending_handled = true;
+    }
+    if (!name || !value || ctx->sect == SECT_IGNORED) {
+        return 1;
+    }
+    if (ctx->sect == SECT_NONE) {
+        char q[UNITS_QUOTE_BYTES];
+        units_quote(name, SIZE_MAX, q, sizeof(q));
+        add_error(ctx, ctx->lineno,
+                  "key %s outside any section: expected it under [warden] or [service NAME]", q);
+        return 1;
+    }
+    section_key(ctx, name, value);
+    return 1; // errors are collected in ctx; inih's own count is for syntax only
+}
+
+// At the end of a [service] section: it needs a command, split now that `shell` is known.
+static void finish_service(struct load_ctx *ctx)
+{
+    struct svc_config *sc = ctx->svc;
+    if (ctx->sect != SECT_SERVICE) {
+        return;
+    }
+    if (!ctx->command_line) {
+        add_error(ctx, sc->line,
+                  "[service %s]: missing required key \"command\" (e.g. command = "
+                  "/usr/bin/api --port 8080)",
+                  sc->name);
+        return;
+    }
+    if (sc->command[0] == '\0') {
+        return; // its bad value is reported already
+    }
+    struct errbuf eb = {{0}, NULL, 0};
+    if (config_split_command(sc, &eb) != 0) {
+        add_error(ctx, ctx->command_line, "[service %s] command: %s", sc->name, eb.msg);
+    }
+}
+
+// "[service NAME]" with NAME = [name, name + len).
+static void service_header(struct load_ctx *ctx, const char *name, size_t len)
+{
+    struct warden_config *cfg = ctx->cfg;
+    struct errbuf eb = {{0}, NULL, 0};
+    char q[UNITS_QUOTE_BYTES];
+    if (check_name_n(name, len, &eb) != 0) {
+        add_error(ctx, ctx->lineno, "[service NAME]: %s", eb.msg);
+        return;
+    }
+    units_quote(name, len, q, sizeof(q));
+    for (unsigned i = 0; i < cfg->service_count; i++) {
+        if (strlen(cfg->services[i].name) == len && memcmp(cfg->services[i].name, name, len) == 0) {
+            add_error(ctx, ctx->lineno, "duplicate service %s: first defined on line %d", q,
+                      cfg->services[i].line);
+            return;
+        }
+    }
+    if (cfg->service_count >= SERVICES_MAX) {
+        add_error(ctx, ctx->lineno, "too many services: %s would be number %u, at most %u", q,
+                  cfg->service_count + 1, SERVICES_MAX);
+        return;
+    }
+    ctx->svc = &cfg->services[cfg->service_count++];
+    config_service_defaults(ctx->svc);
+    memcpy(ctx->svc->name, name, len); // len < SERVICE_NAME_MAX: checked above
+    ctx->svc->name[len] = '\0';
+    ctx->svc->line = ctx->lineno;
+    ctx->sect = SECT_SERVICE;
+}
+
+// The header's text between [ and ], trimmed: [warden] or [service NAME].
+static void section_start(struct load_ctx *ctx, const char *a, const char *end)
+{
+    while (a < end && isspace((unsigned char)*a)) {
+        a++;
+    }
+    while (end > a && isspace((unsigned char)end[-1])) {
+        end--;
+    }
+    size_t len = (size_t)(end - a);
+    if (len == 6 && memcmp(a, "warden", 6) == 0) {
+        if (ctx->warden_line) {
+            add_error(ctx, ctx->lineno, "[warden] repeated: first on line %d", ctx->warden_line);
+            return;
+        }
+        ctx->warden_line = ctx->lineno;
+        ctx->sect = SECT_WARDEN;
+        return;
+    }
+    if (len >= 7 && memcmp(a, "service", 7) == 0 && (len == 7 || isspace((unsigned char)a[7]))) {
+        a += 7;
+        while (a < end && isspace((unsigned char)*a)) {
+            a++;
+        }
+        service_header(ctx, a, (size_t)(end - a));
+        return;
+    }
+    char q[UNITS_QUOTE_BYTES];
+    units_quote(a, len, q, sizeof(q));
+    add_error(ctx, ctx->lineno, "unknown section %s: expected [warden] or [service NAME]", q);
+}
+
+// Where inih's find_chars_or_comment(s, "]") stops: ']', " ;" (a comment) or the end.
+static const char *find_close(const char *s)
+{
+    bool was_space = false;
+    while (*s != '\0' && *s != ']' && !(was_space && *s == ';')) {
+        was_space = isspace((unsigned char)*s);
+        s++;
+    }
+    return s;
+}
+
+// A line starting with '['; p points at it. Ends the previous section.
+static void section_line(struct load_ctx *ctx, const char *p)
+{
+    const char *end = find_close(p + 1);
+    char q[UNITS_QUOTE_BYTES];
+    finish_service(ctx);
+    ctx->sect = SECT_IGNORED;
+    ctx->svc = NULL;
+    ctx->command_line = 0;
+    memset(ctx->seen, 0, sizeof(ctx->seen));
+    if (*end != ']') {
+        units_quote(p, SIZE_MAX, q, sizeof(q));
+        add_error(ctx, ctx->lineno,
+                  "section header %s has no closing ']': expected [warden] or [service NAME]", q);
+        return;
+    }
+    const char *rest = end + 1;
+    while (isspace((unsigned char)*rest)) {
+        rest++;
+    }
+    if (*rest != '\0' && *rest != ';' && *rest != '#') {
+        units_quote(rest, SIZE_MAX, q, sizeof(q));
+        add_error(ctx, ctx->lineno, "unexpected text %s after ']': expected a comment or nothing",
+                  q);
+    }
+    section_start(ctx, p + 1, end);
+}
+
+// The line before the current one looked like "key = value" but inih did not take it.
+static void finish_pending(struct load_ctx *ctx)
+{
+    if (ctx->pending_line && !ctx->pending_handled) {
+        add_error(ctx, ctx->pending_line,
+                  "unexpected line %s: expected \"key = value\", a [section] header or a comment",
+                  ctx->pending_text);
+    }
+    ctx->pending_line = 0;
+}
+
+// What the line in str is: comment, section header (handled here) or "key = value".
+static void classify_line(struct load_ctx *ctx, const char *str)
+{
+    const char *p = str;
+    if (ctx->lineno == 1 && strncmp(p, "\xEF\xBB\xBF", 3) == 0) {
+        p += 3; // UTF-8 BOM, skipped by inih too (ini_allow_bom)
+    }
+    while (isspace((unsigned char)*p)) {
+        p++;
+    }
+    if (*p == '\0' || *p == ';' || *p == '#') {
+        return;
+    }
+    if (*p == '[') {
+        section_line(ctx, p);
+        return;
+    }
+    ctx->pending_line = ctx->lineno;
+    ctx->pending_handled = false;
+    units_quote(p, SIZE_MAX, ctx->pending_text, sizeof(ctx->pending_text));
+}
+
+/* inih's fgets: one line into str (num bytes, from ini_max_line), without its newline.
+ * A line that does not fit, or holds a NUL byte, is reported and handed on as empty. */
+static char *config_reader(char *str, int num, void *stream)
+{
+    struct load_ctx *ctx = stream;
+    finish_pending(ctx);
+    if (ctx->too_big || num < 2) {
+        return NULL;
+    }
+    size_t cap = (size_t)num - 1; // bytes of text that fit with the NUL
+    size_t n = 0;
+    bool nul = false;
+    int c;
+    while ((c = getc(ctx->f)) != EOF) {
+        if (++ctx->bytes_read > CONFIG_FILE_BYTES_MAX) {
+            add_error(ctx, ctx->lineno + 1, "file is larger than %u bytes", CONFIG_FILE_BYTES_MAX);
+            ctx->too_big = true;
+            return NULL;
+        }
+        if (c == '\n') {
+            break;
+        }
+        nul |= c == '\0';
+        if (n < cap) {
+            str[n] = (char)c;
+        }
+        n++;
+    }
+    if (c == EOF && ferror(ctx->f)) {
+        ctx->read_errno = errno ? errno : EIO;
+        return NULL;
+    }
+    if (c == EOF && n == 0) {
+        return NULL; // end of file (a last line without '\n' is still a line)
+    }
+    ctx->lineno++;
+    str[n > cap ? 0 : n] = '\0';
+    if (nul) {
+        str[0] = '\0';
+        add_error(ctx, ctx->lineno, "line holds a NUL byte: expected text");
+    } else if (n > cap) {
+        add_error(ctx, ctx->lineno, "line is longer than %zu bytes", cap);
+    } else {
+        classify_line(ctx, str);
+    }
+    return str; // a refused line goes on as "" (a blank line to inih)
+}
+
+/* inih's options are process-wide; warden has no other inih user, so they are set before
+ * each parse and left so. The stack line buffer is CONFIG_LINE_MAX bytes (a VLA inside
+ * ini_parse_stream). No multi-line values: an indented line would silently extend the
+ * previous value. The comment prefixes are the ones classify_line and find_close assume. */
+static void ini_configure(void)
+{
+    static char start_prefixes[] = ";#";
+    static char inline_prefixes[] = ";";
+    ini_max_line = (int)CONFIG_LINE_MAX;
+    ini_use_stack = true;
+    ini_allow_multiline = false;
+    ini_allow_inline_comments = true;
+    ini_stop_on_first_error = false;
+    ini_allow_no_value = false;
+    ini_allow_bom = true;
+    ini_start_comment_prefixes = start_prefixes;
+    ini_inline_comment_prefixes = inline_prefixes;
+}
+
+static int parse_stream(struct load_ctx *ctx)
+{
+    ini_configure();
+    int rc = ini_parse_stream(config_reader, ctx, config_handler, ctx);
+    finish_pending(ctx);
+    finish_service(ctx);
+    if (ctx->read_errno) {
+        add_error(ctx, ctx->lineno + 1, "unable to read the file: %s", strerror(ctx->read_errno));
+        return -ctx->read_errno;
+    }
+    if (rc == -2) {
+        add_error(ctx, 0, "unable to parse the file: out of memory");
+        return -ENOMEM;
+    }
+    if (rc > 0 && ctx->nerrs == 0) {
+        add_error(ctx, rc, "syntax error"); // inih saw something the reader did not
+    }
+    return 0;
+}
+
+int config_load_stream(struct warden_config *cfg, FILE *f, const char *name, struct errbuf *errs,
+                       unsigned errs_max, unsigned *nerrs)
+{
+    struct load_ctx ctx;
+    config_reset(cfg);
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.cfg = cfg;
+    ctx.f = f;
+    ctx.errs = errs;
+    ctx.errs_max = errs ? errs_max : 0;
+    int n = snprintf(cfg->file, sizeof(cfg->file), "%s", name ? name : "");
+    if (n < 0 || (size_t)n >= sizeof(cfg->file)) {
+        cfg->file[0] = '\0';
+        add_error(&ctx, 0, "config file name is longer than %u bytes", PATH_MAX - 1);
+        *nerrs = ctx.nerrs;
+        return -ENAMETOOLONG;
+    }
+    int rc = parse_stream(&ctx);
+    *nerrs = ctx.nerrs;
+    if (rc != 0) {
+        return rc;
+    }
+    return ctx.nerrs ? -EINVAL : 0;
+}
+
+int config_load(struct warden_config *cfg, const char *path, struct errbuf *errs, unsigned errs_max,
+                unsigned *nerrs)
+{
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        int e = errno;
+        config_reset(cfg);
+        (void)snprintf(cfg->file, sizeof(cfg->file), "%s", path); // a cut name only in messages
+        *nerrs = 1;
+        if (errs && errs_max > 0) {
+            (void)errbuf_set(&errs[0], "unable to open the file: %s", strerror(e));
+            errs[0].file = cfg->file;
+            errs[0].line = 0;
+        }
+        return -e;
+    }
+    int rc = config_load_stream(cfg, f, path, errs, errs_max, nerrs);
+    (void)fclose(f); // read-only: nothing to lose on close
+    return rc;
+}

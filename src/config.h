@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/* The INI config (libinih): [warden] and [service NAME] sections, validated whole.
+ * Storage is fixed-size (bounds.h); nothing is allocated after config_load returns. */
+#ifndef WARDEN_CONFIG_H
+#define WARDEN_CONFIG_H
+
+#include <sys/types.h>
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "bounds.h"
+#include "errbuf.h"
+
+enum restart_policy {
+    RESTART_ALWAYS,
+    RESTART_ON_FAILURE,
+    RESTART_NEVER,
+};
+
+struct svc_config {
+    char name[SERVICE_NAME_MAX];
+    int line; /* line of the [service NAME] header, for messages */
+    char command[COMMAND_BYTES_MAX];
+    /* argv split from command (quotes and backslashes as in sh, no expansion), or
+     * {"/bin/sh", "-c", command} when shell = yes. argv[argc] == NULL. Points into argv_buf. */
+    char argv_buf[COMMAND_BYTES_MAX + 16];
+    char *argv[COMMAND_ARGV_MAX + 1];
+    int argc;
+    bool shell;
+    bool has_user;
+    char user[USER_NAME_MAX];
+    uid_t uid; /* resolved at load time when has_user */
+    gid_t gid;
+    uint64_t memory_max_bytes; /* 0: no limit */
+    uint64_t pids_max;         /* 0: no limit */
+    enum restart_policy restart;
+    uint64_t backoff_min_ms;
+    uint64_t backoff_max_ms;
+    uint64_t stable_after_ms;
+    uint64_t drain_ms;
+    uint64_t restart_max; /* 0: unlimited */
+};
+
+struct warden_config {
+    char file[PATH_MAX]; /* path given to config_load, "" for `warden run` */
+    char state_dir[PATH_MAX];
+    char socket[PATH_MAX];
+    uint64_t host_memory_bytes; /* input: basis for "N%" sizes; 0 refuses percentages */
+    struct svc_config services[SERVICES_MAX];
+    unsigned service_count;
+};
+
+/* Defaults (DESIGN.md): restart on-failure, backoff 1s..5m, stable_after 10m, drain 30s,
+ * no limits, no user, no shell. */
+void config_service_defaults(struct svc_config *sc);
+/* Defaults for [warden]: state_dir /var/lib/warden, socket /run/warden.sock. */
+void config_defaults(struct warden_config *cfg);
+
+/* Split sc->command into sc->argv (or wrap it in sh -c when sc->shell). 0 or -EINVAL. */
+int config_split_command(struct svc_config *sc, struct errbuf *eb);
+
+/* Validate a service name: 1..SERVICE_NAME_MAX-1 bytes of [A-Za-z0-9_.-], not starting
+ * with '.' or '-'. 0 or -EINVAL. */
+int config_check_name(const char *name, struct errbuf *eb);
+
+/* Load and validate path into cfg (cfg->host_memory_bytes set by the caller first; all
+ * other fields are reset). Every problem found is written to errs[0..errs_max-1] with file,
+ * line, key, value and accepted forms; *nerrs gets the total count (may exceed errs_max).
+ * Returns 0 when valid, -EINVAL when any error, -errno when the file cannot be read. */
+int config_load(struct warden_config *cfg, const char *path, struct errbuf *errs, unsigned errs_max,
+                unsigned *nerrs);
+
+/* As config_load, from an open stream; name is used for messages and cfg->file (it must fit
+ * PATH_MAX, else -ENAMETOOLONG). The stream is read to its end (at most 1 MiB) and not closed.
+ * When reading fails, -errno is returned and the last error stored says so. */
+int config_load_stream(struct warden_config *cfg, FILE *f, const char *name, struct errbuf *errs,
+                       unsigned errs_max, unsigned *nerrs);
+
+/* Find a service by name; NULL when absent. */
+struct svc_config *config_find(struct warden_config *cfg, const char *name);
+
+#endif

@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: MIT
+// Control socket: one JSON request line in, one JSON object out, per connection. The
+// listening socket is created with umask 0177 (mode 0600) before bind, as ntpd does;
+// clients live in a fixed table and are cut off after CONTROL_TIMEOUT_MS.
+#include "control.h"
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void client_close(struct control *c, struct control_client *cl)
+{
+    if (cl->fd >= 0) {
+        loop_del(c->loop, cl->fd);
+        (void)close(cl->fd);
+    }
+    cl->fd = -1;
+    cl->len = 0;
+}
+
+static void send_all(int fd, const char *buf, size_t len)
+{
+    // The reply is sent blocking with a send timeout: a response is at most
+    // CONTROL_RESPONSE_MAX and a client that stops reading costs at most 1 s.
+    struct timeval tv = {.tv_sec = 1};
+    (void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    (void)fcntl(fd, F_SETFL, 0);
+    while (len > 0) {
+        ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return;
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+}
+
+static void reply(struct control *c, struct control_client *cl, json_t *resp)
+{
+    static char out[CONTROL_RESPONSE_MAX]; // one reply at a time: the loop is single-threaded
+    size_t n = json_dumpb(resp, out, sizeof(out) - 1, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (n == 0 || n >= sizeof(out) - 1) {
+        n = (size_t)snprintf(out, sizeof(out) - 1,
+                "{\"ok\": false, \"error\": \"response too large\", \"exit_code\": 1}");
+    }
+    out[n++] = '\n';
+    send_all(cl->fd, out, n);
+    client_close(c, cl);
+}
+
+static void handle_line(struct control *c, struct control_client *cl, size_t line_len)
+{
+    json_error_t jerr;
+    json_t *req = json_loadb(cl->buf, line_len, 0, &jerr);
+    json_t *resp;
+    if (!req || !json_is_object(req)) {
+        resp = json_pack("{s:b, s:s, s:i}", "ok", 0, "error", "request is not a JSON object",
+                "exit_code", 2);
+    } else {
+        resp = c->fn(req, c->ctx);
+    }
+    json_decref(req);
+    reply(c, cl, resp);
+    json_decref(resp);
+}
+
+static void on_client(struct loop *loop, int fd, uint32_t events, void *ctx)
+{
+    (void)loop;
+    (void)events;
+    struct control *c = ctx;
+    struct control_client *cl = NULL;
+    for (unsigned i = 0; i < CONTROL_CLIENTS_MAX; i++) {
+        if (c->clients[i].fd == fd) {
+            cl = &c->clients[i];
+        }
+    }
+    if (!cl) {
+        return;
+    }
+    ssize_t n = read(fd, cl->buf + cl->len, sizeof(cl->buf) - cl->len);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+        return;
+    }
+    if (n <= 0) {
+        client_close(c, cl);
+        return;
+    }
+    cl->len += (size_t)n;
+    char *nl = memchr(cl->buf, '\n', cl->len);
+    if (nl) {
+        handle_line(c, cl, (size_t)(nl - cl->buf));
+    } else if (cl->len == sizeof(cl->buf)) {
+        c->oversize_count++;
+        json_t *resp = json_pack("{s:b, s:s, s:i}", "ok", 0, "error", "request too large",
+                "exit_code", 2);
+        reply(c, cl, resp);
+        json_decref(resp);
+    }
+}
+
+static bool peer_allowed(int fd)
+{
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+        return false;
+    }
+    return cred.uid == 0 || cred.uid == geteuid();
+}
+
+static void arm_timeout(struct control *c)
+{
+    (void)timer_arm_ms(c->timer_fd, CONTROL_TIMEOUT_MS / 4);
+}
+
+static void on_accept(struct loop *loop, int fd, uint32_t events, void *ctx)
+{
+    (void)events;
+    struct control *c = ctx;
+    for (;;) {
+        int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (cfd < 0) {
+            return; // EAGAIN, or an error that the next connection will retry
+        }
+        if (!peer_allowed(cfd)) {
+            c->denied_count++;
+            (void)close(cfd);
+            continue;
+        }
+        struct control_client *cl = NULL;
+        for (unsigned i = 0; i < CONTROL_CLIENTS_MAX && !cl; i++) {
+            cl = c->clients[i].fd < 0 ? &c->clients[i] : NULL;
+        }
+        if (!cl || loop_add(loop, cfd, EPOLLIN, on_client, c) < 0) {
+            c->refused_count++;
+            (void)close(cfd);
+            continue;
+        }
+        cl->fd = cfd;
+        cl->len = 0;
+        cl->deadline_ms = clock_mono_ms() + CONTROL_TIMEOUT_MS;
+        arm_timeout(c);
+    }
+}
+
+static void on_timeout(struct loop *loop, int fd, uint32_t events, void *ctx)
+{
+    (void)loop;
+    (void)events;
+    struct control *c = ctx;
+    timer_drain(fd);
+    uint64_t now = clock_mono_ms();
+    bool any = false;
+    for (unsigned i = 0; i < CONTROL_CLIENTS_MAX; i++) {
+        struct control_client *cl = &c->clients[i];
+        if (cl->fd >= 0 && now >= cl->deadline_ms) {
+            c->timeout_count++;
+            client_close(c, cl);
+        }
+        any = any || cl->fd >= 0;
+    }
+    if (any) {
+        arm_timeout(c);
+    }
+}
+
+static int fill_addr(struct sockaddr_un *sa, const char *path)
+{
+    memset(sa, 0, sizeof(*sa));
+    sa->sun_family = AF_UNIX;
+    int n = snprintf(sa->sun_path, sizeof(sa->sun_path), "%s", path);
+    return (n < 0 || (size_t)n >= sizeof(sa->sun_path)) ? -ENAMETOOLONG : 0;
+}
+
+// A socket file nobody answers on is left over from a crash: replace it.
+static int remove_stale(const struct sockaddr_un *sa)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return -errno;
+    }
+    int rc = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+    int e = errno;
+    (void)close(fd);
+    if (rc == 0) {
+        return -EADDRINUSE;
+    }
+    if (e == ECONNREFUSED) {
+        (void)unlink(sa->sun_path);
+    }
+    return 0;
+}
+
+int control_open(struct control *c, struct loop *loop, const char *path, control_handler_fn *fn,
+        void *ctx)
+{
+    memset(c, 0, sizeof(*c));
+    c->loop = loop;
+    c->fn = fn;
+    c->ctx = ctx;
+    c->listen_fd = c->timer_fd = -1;
+    for (unsigned i = 0; i < CONTROL_CLIENTS_MAX; i++) {
+        c->clients[i].fd = -1;
+    }
+    struct sockaddr_un sa;
+    int rc = fill_addr(&sa, path);
+    if (rc == 0) {
+        rc = remove_stale(&sa);
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    (void)snprintf(c->path, sizeof(c->path), "%s", path);
+    c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (c->listen_fd < 0) {
+        return -errno;
+    }
+    mode_t old = umask(0177);
+    rc = bind(c->listen_fd, (struct sockaddr *)&sa, sizeof(sa));
+    int e = errno;
+    (void)umask(old);
+    if (rc < 0 || listen(c->listen_fd, (int)CONTROL_CLIENTS_MAX) < 0) {
+        e = rc < 0 ? e : errno;
+        (void)close(c->listen_fd);
+        c->listen_fd = -1;
+        return -e;
+    }
+    c->timer_fd = timer_create_fd();
+    if (c->timer_fd < 0) {
+        return c->timer_fd;
+    }
+    rc = loop_add(loop, c->timer_fd, EPOLLIN, on_timeout, c);
+    if (rc == 0) {
+        rc = loop_add(loop, c->listen_fd, EPOLLIN, on_accept, c);
+    }
+    return rc;
+}
+
+void control_close(struct control *c)
+{
+    for (unsigned i = 0; i < CONTROL_CLIENTS_MAX; i++) {
+        client_close(c, &c->clients[i]);
+    }
+    if (c->listen_fd >= 0) {
+        loop_del(c->loop, c->listen_fd);
+        (void)close(c->listen_fd);
+        (void)unlink(c->path);
+    }
+    if (c->timer_fd >= 0) {
+        loop_del(c->loop, c->timer_fd);
+        (void)close(c->timer_fd);
+    }
+    c->listen_fd = c->timer_fd = -1;
+}
+
+int control_request(const char *path, json_t *req, json_t **resp)
+{
+    struct sockaddr_un sa;
+    int rc = fill_addr(&sa, path);
+    if (rc < 0) {
+        return rc;
+    }
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return -errno;
+    }
+    struct timeval tv = {.tv_sec = 10};
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    char *buf = malloc(CONTROL_RESPONSE_MAX + 1);
+    char line[CONTROL_REQUEST_MAX];
+    size_t n = json_dumpb(req, line, sizeof(line) - 1, JSON_COMPACT);
+    int e = 0;
+    if (!buf || n == 0 || n >= sizeof(line) - 1) {
+        e = buf ? E2BIG : ENOMEM;
+    } else if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        e = errno;
+    }
+    size_t len = 0;
+    if (e == 0) {
+        line[n++] = '\n';
+        send_all(fd, line, n);
+        for (ssize_t r; len < CONTROL_RESPONSE_MAX &&
+                        (r = read(fd, buf + len, CONTROL_RESPONSE_MAX - len)) != 0;) {
+            if (r < 0 && errno == EINTR) {
+                continue;
+            }
+            if (r < 0) {
+                e = errno;
+                break;
+            }
+            len += (size_t)r;
+        }
+    }
+    (void)close(fd);
+    if (e == 0) {
+        json_error_t jerr;
+        *resp = json_loadb(buf, len, 0, &jerr);
+        e = *resp ? 0 : EPROTO;
+    }
+    free(buf);
+    return -e;
+}

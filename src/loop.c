@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: MIT
+// epoll loop with a fixed handler table indexed by fd (redis ae's preallocated slots,
+// without its growable arrays). Handlers are looked up at dispatch time by fd and a
+// generation number, so a handler deleted earlier in the same batch is never called.
+#include "loop.h"
+
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bounds.h"
+
+struct loop_slot {
+    loop_fn *fn;
+    void *ctx;
+    uint32_t gen; // bumped on every add/del; stale batch entries are skipped
+};
+
+struct loop {
+    int epfd;
+    bool stopping;
+    struct loop_slot slots[LOOP_FDS_MAX];
+};
+
+int loop_init(struct loop **out)
+{
+    struct loop *loop = calloc(1, sizeof(*loop));
+    if (!loop) {
+        return -ENOMEM;
+    }
+    loop->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (loop->epfd < 0) {
+        int e = errno;
+        free(loop);
+        return -e;
+    }
+    *out = loop;
+    return 0;
+}
+
+void loop_fini(struct loop *loop)
+{
+    if (!loop) {
+        return;
+    }
+    (void)close(loop->epfd);
+    free(loop);
+}
+
+static uint64_t pack(int fd, uint32_t gen)
+{
+    return ((uint64_t)gen << 32) | (uint32_t)fd;
+}
+
+int loop_add(struct loop *loop, int fd, uint32_t events, loop_fn *fn, void *ctx)
+{
+    if (fd < 0 || (unsigned)fd >= LOOP_FDS_MAX) {
+        return -EMFILE;
+    }
+    struct loop_slot *s = &loop->slots[fd];
+    if (s->fn) {
+        return -EEXIST;
+    }
+    s->gen++;
+    struct epoll_event ev = {.events = events, .data.u64 = pack(fd, s->gen)};
+    if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+        return -errno;
+    }
+    s->fn = fn;
+    s->ctx = ctx;
+    return 0;
+}
+
+int loop_mod(struct loop *loop, int fd, uint32_t events)
+{
+    if (fd < 0 || (unsigned)fd >= LOOP_FDS_MAX || !loop->slots[fd].fn) {
+        return -ENOENT;
+    }
+    struct epoll_event ev = {.events = events, .data.u64 = pack(fd, loop->slots[fd].gen)};
+    if (epoll_ctl(loop->epfd, EPOLL_CTL_MOD, fd, &ev) < 0) {
+        return -errno;
+    }
+    return 0;
+}
+
+void loop_del(struct loop *loop, int fd)
+{
+    if (fd < 0 || (unsigned)fd >= LOOP_FDS_MAX || !loop->slots[fd].fn) {
+        return;
+    }
+    (void)epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, NULL);
+    loop->slots[fd].fn = NULL;
+    loop->slots[fd].ctx = NULL;
+    loop->slots[fd].gen++;
+}
+
+int loop_run_once(struct loop *loop, int timeout_ms)
+{
+    struct epoll_event evs[LOOP_EVENTS_BATCH];
+    int n = epoll_wait(loop->epfd, evs, LOOP_EVENTS_BATCH, timeout_ms);
+    if (n < 0) {
+        return errno == EINTR ? 0 : -errno;
+    }
+    for (int i = 0; i < n; i++) {
+        int fd = (int)(uint32_t)evs[i].data.u64;
+        uint32_t gen = (uint32_t)(evs[i].data.u64 >> 32);
+        struct loop_slot *s = &loop->slots[fd];
+        if (!s->fn || s->gen != gen) {
+            continue; // deleted (or replaced) earlier in this batch
+        }
+        s->fn(loop, fd, evs[i].events, s->ctx);
+    }
+    return 0;
+}
+
+int loop_run(struct loop *loop)
+{
+    while (!loop->stopping) {
+        int rc = loop_run_once(loop, -1);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+void loop_stop(struct loop *loop)
+{
+    loop->stopping = true;
+}
+
+bool loop_stopping(const struct loop *loop)
+{
+    return loop->stopping;
+}
+
+int timer_create_fd(void)
+{
+    int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}
+
+int timer_arm_ms(int tfd, uint64_t ms)
+{
+    struct itimerspec its = {0};
+    its.it_value.tv_sec = (time_t)(ms / 1000);
+    its.it_value.tv_nsec = (long)(ms % 1000) * 1000000L;
+    return timerfd_settime(tfd, 0, &its, NULL) < 0 ? -errno : 0;
+}
+
+void timer_drain(int tfd)
+{
+    uint64_t n;
+    while (read(tfd, &n, sizeof(n)) == (ssize_t)sizeof(n)) {
+    }
+}
+
+static uint64_t clock_ms(clockid_t id)
+{
+    struct timespec ts;
+    (void)clock_gettime(id, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+uint64_t clock_mono_ms(void)
+{
+    return clock_ms(CLOCK_MONOTONIC);
+}
+
+uint64_t clock_wall_ms(void)
+{
+    return clock_ms(CLOCK_REALTIME);
+}

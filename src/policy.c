@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: MIT
+// Exit classification, backoff schedule and the cause-aware crash-loop breaker.
+#include "policy.h"
+
+#include <sys/wait.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const kind_names[EXIT_KIND_COUNT] = {
+        "none", "exited", "oom-killed", "killed-by-warden", "killed", "exec-failed",
+        "stop-timeout"};
+
+const char *policy_exit_kind_name(enum exit_kind kind)
+{
+    return (unsigned)kind < EXIT_KIND_COUNT ? kind_names[kind] : "?";
+}
+
+static void describe_status(int st, char *buf, size_t len)
+{
+    if (WIFEXITED(st)) {
+        (void)snprintf(buf, len, "exit code %d", WEXITSTATUS(st));
+    } else if (WIFSIGNALED(st)) {
+        (void)snprintf(buf, len, "signal %d (SIG%s)", WTERMSIG(st),
+                sigabbrev_np(WTERMSIG(st)) ? sigabbrev_np(WTERMSIG(st)) : "?");
+    } else {
+        (void)snprintf(buf, len, "status 0x%x", (unsigned)st);
+    }
+}
+
+void policy_classify(const struct exit_facts *f, struct exit_info *out)
+{
+    memset(out, 0, sizeof(*out));
+    int st = f->wait_status;
+    out->code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    out->signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+    out->oom_kills = f->oom_delta;
+    char how[64];
+    describe_status(st, how, sizeof(how));
+    if (f->exec_failed) {
+        out->kind = EXIT_EXEC_FAILED;
+        out->err = f->exec_errno;
+        (void)snprintf(out->reason, sizeof(out->reason), "%s failed: %s",
+                f->exec_stage ? f->exec_stage : "exec", strerror(f->exec_errno));
+    } else if (f->oom_delta > 0) {
+        out->kind = EXIT_OOM_KILLED;
+        out->main_oom = out->signal == SIGKILL && !f->drain_expired;
+        (void)snprintf(out->reason, sizeof(out->reason),
+                "%s OOM-killed at memory_max (%llu kill%s in the cgroup); main process: %s",
+                out->main_oom ? "main process" : "a process of the service",
+                (unsigned long long)f->oom_delta, f->oom_delta == 1 ? "" : "s", how);
+    } else if (f->drain_expired) {
+        out->kind = EXIT_STOP_TIMEOUT;
+        (void)snprintf(out->reason, sizeof(out->reason),
+                "did not stop within the drain period (%s): killed with SIGKILL",
+                f->stop_reason ? f->stop_reason : "stop");
+    } else if (f->stop_requested) {
+        out->kind = EXIT_KILLED_BY_WARDEN;
+        (void)snprintf(out->reason, sizeof(out->reason), "%s requested; main process: %s",
+                f->stop_reason ? f->stop_reason : "stop", how);
+    } else if (WIFSIGNALED(st)) {
+        out->kind = EXIT_KILLED;
+        (void)snprintf(out->reason, sizeof(out->reason), "killed by %s (not by warden)", how);
+    } else {
+        out->kind = EXIT_EXITED;
+        (void)snprintf(out->reason, sizeof(out->reason), "%s", how);
+    }
+}
+
+bool policy_is_failure(const struct exit_info *e)
+{
+    switch (e->kind) {
+    case EXIT_EXITED:
+        return e->code != 0;
+    case EXIT_OOM_KILLED:
+    case EXIT_KILLED:
+    case EXIT_EXEC_FAILED:
+        return true;
+    case EXIT_KILLED_BY_WARDEN:
+    case EXIT_STOP_TIMEOUT:
+    case EXIT_NONE:
+    case EXIT_KIND_COUNT:
+        return false;
+    }
+    return false;
+}
+
+bool policy_should_restart(enum restart_policy p, const struct exit_info *e)
+{
+    if (e->kind == EXIT_KILLED_BY_WARDEN || e->kind == EXIT_STOP_TIMEOUT) {
+        return false;
+    }
+    switch (p) {
+    case RESTART_ALWAYS:
+        return true;
+    case RESTART_ON_FAILURE:
+        return policy_is_failure(e);
+    case RESTART_NEVER:
+        return false;
+    }
+    return false;
+}
+
+uint64_t policy_backoff_ms(uint64_t min_ms, uint64_t max_ms, unsigned failures, uint32_t rnd)
+{
+    uint64_t base = min_ms;
+    for (unsigned i = 1; i < failures && base < max_ms; i++) {
+        base *= 2;
+    }
+    if (base > max_ms) {
+        base = max_ms;
+    }
+    // jitter in [-10%, +10%] in 0.1% steps, so restarts of many services spread out
+    int64_t permille = (int64_t)(rnd % 201u) - 100;
+    int64_t delta = (int64_t)base * permille / 1000;
+    return (uint64_t)((int64_t)base + delta);
+}
+
+void policy_ring_reset(struct failure_ring *r)
+{
+    memset(r, 0, sizeof(*r));
+}
+
+void policy_ring_push(struct failure_ring *r, const struct exit_info *e, uint64_t uptime_ms)
+{
+    struct failure_sig s = {
+            .kind = e->kind,
+            .code = e->code,
+            .signal = e->signal,
+            .err = e->err,
+            .quick = uptime_ms < DETERMINISTIC_WINDOW_MS,
+    };
+    r->sigs[r->count % CRASHLOOP_FAILURES] = s;
+    if (r->count < UINT32_MAX) {
+        r->count++;
+    }
+}
+
+static bool same_sig(const struct failure_sig *a, const struct failure_sig *b)
+{
+    return a->kind == b->kind && a->code == b->code && a->signal == b->signal &&
+           a->err == b->err;
+}
+
+static const struct failure_sig *ring_last(const struct failure_ring *r)
+{
+    return &r->sigs[(r->count - 1) % CRASHLOOP_FAILURES];
+}
+
+// All of the last n failures identical and quick (n <= CRASHLOOP_FAILURES)?
+static bool repeats(const struct failure_ring *r, unsigned n)
+{
+    if (r->count < n) {
+        return false;
+    }
+    const struct failure_sig *last = ring_last(r);
+    for (unsigned i = 0; i < n; i++) {
+        const struct failure_sig *s = &r->sigs[(r->count - 1 - i) % CRASHLOOP_FAILURES];
+        if (!s->quick || !same_sig(s, last)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+enum breaker_verdict policy_breaker(const struct failure_ring *r, uint64_t restart_max,
+        char *why, unsigned why_len)
+{
+    if (r->count == 0) {
+        return BREAKER_RETRY;
+    }
+    const struct failure_sig *last = ring_last(r);
+    if (restart_max && r->count >= restart_max) {
+        (void)snprintf(why, why_len, "gave up after %u consecutive failures (restart_max = %llu)",
+                r->count, (unsigned long long)restart_max);
+        return BREAKER_GIVE_UP;
+    }
+    // A missing or non-executable binary will not fix itself between retries.
+    if (last->kind == EXIT_EXEC_FAILED && repeats(r, EXEC_FAIL_BREAKER)) {
+        (void)snprintf(why, why_len, "exec failed %u times in a row (%s): fix the command",
+                EXEC_FAIL_BREAKER, strerror(last->err));
+        return BREAKER_OPEN;
+    }
+    // OOM kills depend on load and keep backing off; identical quick exits do not.
+    if (last->kind != EXIT_OOM_KILLED && repeats(r, CRASHLOOP_FAILURES)) {
+        if (last->signal) {
+            (void)snprintf(why, why_len,
+                    "deterministic failure: killed by signal %d %u times in a row, each "
+                    "within %us of start",
+                    last->signal, CRASHLOOP_FAILURES, DETERMINISTIC_WINDOW_MS / 1000);
+        } else {
+            (void)snprintf(why, why_len,
+                    "deterministic failure: exit code %d %u times in a row, each within %us "
+                    "of start",
+                    last->code, CRASHLOOP_FAILURES, DETERMINISTIC_WINDOW_MS / 1000);
+        }
+        return BREAKER_OPEN;
+    }
+    if (r->count >= CRASHLOOP_FAILURES) {
+        (void)snprintf(why, why_len, "%u consecutive failures, last: %s", r->count,
+                policy_exit_kind_name(last->kind));
+        return BREAKER_CRASHLOOP;
+    }
+    return BREAKER_RETRY;
+}

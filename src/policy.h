@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/* Pure restart policy: how an exit is classified, whether it is a failure, how long to
+ * back off, and when a crash loop is deterministic enough to open the breaker.
+ * No I/O, no clock, no RNG of its own: everything comes in as arguments. */
+#ifndef WARDEN_POLICY_H
+#define WARDEN_POLICY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bounds.h"
+#include "config.h"
+
+enum exit_kind {
+    EXIT_NONE,
+    EXIT_EXITED,
+    EXIT_OOM_KILLED,
+    EXIT_KILLED_BY_WARDEN,
+    EXIT_KILLED,
+    EXIT_EXEC_FAILED,
+    EXIT_STOP_TIMEOUT,
+    EXIT_KIND_COUNT,
+};
+
+/* What warden knows when the main process of an instance has been reaped. */
+struct exit_facts {
+    int wait_status;      /* from waitpid */
+    bool exec_failed;     /* the child reported an exec (or pre-exec) failure */
+    int exec_errno;
+    const char *exec_stage; /* "exec", "cgroup", "user", ... */
+    uint64_t oom_delta;   /* oom_kill counter change over this instance's life */
+    bool stop_requested;  /* warden asked it to stop (operator stop/restart, shutdown) */
+    const char *stop_reason; /* why warden stopped it ("stop", "restart", "shutdown") */
+    bool drain_expired;   /* warden had to SIGKILL after the drain period */
+};
+
+struct exit_info {
+    enum exit_kind kind;
+    int code;   /* exit code when the main process exited, else -1 */
+    int signal; /* terminating signal of the main process, else 0 */
+    int err;    /* errno of an exec failure, else 0 */
+    bool main_oom; /* the main process itself was the OOM victim */
+    uint64_t oom_kills; /* OOM kills in the cgroup during this instance */
+    char reason[200];
+};
+
+/* Classify an exit (DESIGN "Exit classification"; never from 137 alone: OOM only when
+ * the cgroup's own counter moved). */
+void policy_classify(const struct exit_facts *f, struct exit_info *out);
+
+const char *policy_exit_kind_name(enum exit_kind kind);
+
+/* Does this exit count as a failure for restart purposes? */
+bool policy_is_failure(const struct exit_info *e);
+
+/* Should the service be started again after this exit, under its restart policy?
+ * (Stops requested by warden are never restarted here.) */
+bool policy_should_restart(enum restart_policy p, const struct exit_info *e);
+
+/* Backoff before restart number `failures` (1-based count of consecutive failures):
+ * base = min(max, min * 2^(failures-1)), then jitter to [0.9*base, 1.1*base] from rnd. */
+uint64_t policy_backoff_ms(uint64_t min_ms, uint64_t max_ms, unsigned failures, uint32_t rnd);
+
+/* The signature of a failure, for the breaker: same kind, code and signal. */
+struct failure_sig {
+    enum exit_kind kind;
+    int code;
+    int signal;
+    int err;
+    bool quick; /* died within DETERMINISTIC_WINDOW_MS of start */
+};
+
+/* Ring of the last CRASHLOOP_FAILURES consecutive failures. */
+struct failure_ring {
+    struct failure_sig sigs[CRASHLOOP_FAILURES];
+    unsigned count; /* consecutive failures recorded (saturates at UINT32_MAX) */
+};
+
+void policy_ring_reset(struct failure_ring *r);
+void policy_ring_push(struct failure_ring *r, const struct exit_info *e, uint64_t uptime_ms);
+
+enum breaker_verdict {
+    BREAKER_RETRY,      /* back off and start again */
+    BREAKER_CRASHLOOP,  /* back off, and report the service as crash-looping */
+    BREAKER_OPEN,       /* deterministic failure: stop retrying (state failed) */
+    BREAKER_GIVE_UP,    /* restart_max reached */
+};
+
+/* Decide after a failure was pushed. why gets a human reason for OPEN/GIVE_UP/CRASHLOOP. */
+enum breaker_verdict policy_breaker(const struct failure_ring *r, uint64_t restart_max,
+        char *why, unsigned why_len);
+
+#endif

@@ -1,0 +1,754 @@
+// SPDX-License-Identifier: MIT
+// The service state machine (s6-supervise's state x event table, made readable): one
+// service_handle() with a switch per state. Helpers below do the work of a transition.
+#include "service.h"
+
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "loop.h"
+#include "spawn.h"
+#include "supervisor.h"
+
+#define EMPTY_CHECK_MS   10u   // re-check interval while a killed cgroup empties
+#define EMPTY_CHECKS_MAX 1000u // 10 s of re-checks, then give up waiting and say so
+#define KILL_GRACE_MS    5000u // after SIGKILL on drain expiry, wait this long for the reap
+
+static const char *const state_names[SVC_STATE_COUNT] = {
+        "stopped", "starting", "running", "draining", "backoff", "crash-looping", "failed"};
+static const char *const event_names[SVC_EVENT_COUNT] = {
+        "start", "stop", "restart", "exec-ok", "exit", "timer"};
+
+const char *service_state_name(enum svc_state s)
+{
+    return (unsigned)s < SVC_STATE_COUNT ? state_names[s] : "?";
+}
+
+const char *service_event_name(enum svc_event e)
+{
+    return (unsigned)e < SVC_EVENT_COUNT ? event_names[e] : "?";
+}
+
+static void on_timer(struct loop *loop, int fd, uint32_t events, void *ctx)
+{
+    (void)loop;
+    (void)events;
+    timer_drain(fd);
+    service_handle(ctx, SVC_EV_TIMER);
+}
+
+int service_init(struct service *svc, struct supervisor *sup, const struct svc_config *cfg)
+{
+    memset(svc, 0, sizeof(*svc));
+    svc->sup = sup;
+    svc->cfg = cfg;
+    svc->state = SVC_STOPPED;
+    svc->pidfd = svc->exec_fd = svc->out_fd = svc->err_fd = -1;
+    cgroup_svc_init(&svc->cg);
+    policy_ring_reset(&svc->failures);
+    svc->timer_fd = timer_create_fd();
+    if (svc->timer_fd < 0) {
+        return svc->timer_fd;
+    }
+    return loop_add(sup->loop, svc->timer_fd, EPOLLIN, on_timer, svc);
+}
+
+static void close_fd(struct service *svc, int *fd)
+{
+    if (*fd >= 0) {
+        loop_del(svc->sup->loop, *fd);
+        (void)close(*fd);
+        *fd = -1;
+    }
+}
+
+void service_fini(struct service *svc)
+{
+    close_fd(svc, &svc->timer_fd);
+    close_fd(svc, &svc->pidfd);
+    close_fd(svc, &svc->exec_fd);
+    close_fd(svc, &svc->out_fd);
+    close_fd(svc, &svc->err_fd);
+}
+
+static void set_state(struct service *svc, enum svc_state s)
+{
+    if (svc->state != s) {
+        log_debug("%s: %s -> %s", svc->cfg->name, service_state_name(svc->state),
+                service_state_name(s));
+    }
+    svc->state = s;
+}
+
+bool service_settled(const struct service *svc)
+{
+    return svc->state == SVC_STOPPED || svc->state == SVC_FAILED;
+}
+
+void service_signal(struct service *svc, int sig)
+{
+    if (svc->pid <= 0) {
+        return;
+    }
+    if (svc->pidfd >= 0 && syscall(SYS_pidfd_send_signal, svc->pidfd, sig, NULL, 0) == 0) {
+        return;
+    }
+    (void)kill(svc->pid, sig);
+}
+
+/* ---- output pipes ---- */
+
+static void on_output(struct loop *loop, int fd, uint32_t events, void *ctx)
+{
+    (void)loop;
+    (void)events;
+    struct service *svc = ctx;
+    bool is_out = fd == svc->out_fd;
+    int rc = logs_relay(fd, is_out ? STDOUT_FILENO : STDERR_FILENO, svc->cfg->name,
+            is_out ? &svc->out_lb : &svc->err_lb);
+    if (rc != 0) {
+        close_fd(svc, is_out ? &svc->out_fd : &svc->err_fd);
+    }
+}
+
+// Pipes are per instance; a grandchild holding the write end keeps ours open until the
+// cgroup is empty, which is when the instance is torn down anyway.
+static int open_output(struct service *svc, int *out_w, int *err_w)
+{
+    *out_w = *err_w = -1;
+    if (!svc->sup->prefix_output) {
+        return 0;
+    }
+    int po[2], pe[2];
+    if (pipe2(po, O_CLOEXEC) < 0) {
+        return -errno;
+    }
+    if (pipe2(pe, O_CLOEXEC) < 0) {
+        int e = errno;
+        (void)close(po[0]);
+        (void)close(po[1]);
+        return -e;
+    }
+    (void)fcntl(po[0], F_SETFL, O_NONBLOCK);
+    (void)fcntl(pe[0], F_SETFL, O_NONBLOCK);
+    close_fd(svc, &svc->out_fd);
+    close_fd(svc, &svc->err_fd);
+    svc->out_fd = po[0];
+    svc->err_fd = pe[0];
+    *out_w = po[1];
+    *err_w = pe[1];
+    (void)loop_add(svc->sup->loop, svc->out_fd, EPOLLIN, on_output, svc);
+    (void)loop_add(svc->sup->loop, svc->err_fd, EPOLLIN, on_output, svc);
+    return 0;
+}
+
+static void drain_output(struct service *svc)
+{
+    if (svc->out_fd >= 0) {
+        (void)logs_relay(svc->out_fd, STDOUT_FILENO, svc->cfg->name, &svc->out_lb);
+        logs_flush(STDOUT_FILENO, svc->cfg->name, &svc->out_lb);
+    }
+    if (svc->err_fd >= 0) {
+        (void)logs_relay(svc->err_fd, STDERR_FILENO, svc->cfg->name, &svc->err_lb);
+        logs_flush(STDERR_FILENO, svc->cfg->name, &svc->err_lb);
+    }
+    close_fd(svc, &svc->out_fd);
+    close_fd(svc, &svc->err_fd);
+}
+
+/* ---- starting ---- */
+
+static void on_exec_fd(struct loop *loop, int fd, uint32_t events, void *ctx)
+{
+    (void)loop;
+    (void)fd;
+    (void)events;
+    struct service *svc = ctx;
+    int stage = 0, err = 0;
+    int rc = spawn_exec_result(svc->exec_fd, &stage, &err);
+    if (rc == -EAGAIN) {
+        return;
+    }
+    close_fd(svc, &svc->exec_fd);
+    if (rc == 0) {
+        svc->exec_failed = true;
+        svc->exec_stage = stage;
+        svc->exec_errno = err;
+        return; // the child exits 126/127 now; the reaper brings SVC_EV_EXIT
+    }
+    if (rc == 1) {
+        service_handle(svc, SVC_EV_EXEC_OK);
+    }
+}
+
+static void on_pidfd(struct loop *loop, int fd, uint32_t events, void *ctx)
+{
+    (void)loop;
+    (void)fd;
+    (void)events;
+    struct service *svc = ctx;
+    sup_reap(svc->sup);
+}
+
+static void reset_instance(struct service *svc)
+{
+    svc->stop_requested = false;
+    svc->stop_reason = NULL;
+    svc->restart_after = false;
+    svc->drain_expired = false;
+    svc->exec_failed = false;
+    svc->exec_stage = 0;
+    svc->exec_errno = 0;
+    svc->wait_status = 0;
+    svc->empty_checks = 0;
+}
+
+static void start_failed(struct service *svc, const char *what, int err);
+
+static int prepare_cgroup(struct service *svc)
+{
+    struct supervisor *sup = svc->sup;
+    const struct svc_config *c = svc->cfg;
+    cgroup_svc_init(&svc->cg);
+    int rc = cgroup_create(&sup->cgs, &svc->cg, c->name);
+    if (rc == 0) {
+        rc = cgroup_set_limits(&sup->cgs, &svc->cg, c->memory_max_bytes, c->pids_max);
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    struct cgroup_stats st;
+    (void)cgroup_stats(&sup->cgs, &svc->cg, &st);
+    svc->oom_base = st.oom_kill_count; // non-zero only if an old cgroup was reused
+    return 0;
+}
+
+static void do_spawn(struct service *svc)
+{
+    struct supervisor *sup = svc->sup;
+    const struct svc_config *c = svc->cfg;
+    reset_instance(svc);
+    int rc = prepare_cgroup(svc);
+    if (rc < 0) {
+        start_failed(svc, "create the service cgroup", -rc);
+        return;
+    }
+    int out_w, err_w;
+    rc = open_output(svc, &out_w, &err_w);
+    if (rc < 0) {
+        start_failed(svc, "create output pipes", -rc);
+        return;
+    }
+    struct spawn_req req = {
+            .argv = c->argv,
+            .cg = &svc->cg,
+            .has_user = c->has_user,
+            .uid = c->uid,
+            .gid = c->gid,
+            .stdin_fd = -1,
+            .stdout_fd = out_w,
+            .stderr_fd = err_w,
+            .rlimit_as_bytes = sup->cgs.kind == CGROUP_NONE ? c->memory_max_bytes : 0,
+            .mask = &sup->orig_mask,
+            .oom_score_adj = 0,
+    };
+    struct spawn_res res;
+    rc = spawn_start(&req, &res);
+    if (out_w >= 0) {
+        (void)close(out_w);
+        (void)close(err_w);
+    }
+    if (rc < 0) {
+        start_failed(svc, "fork", -rc);
+        return;
+    }
+    svc->pid = res.pid;
+    svc->cg.pgid = res.pid; // the child calls setsid(): its pid is its process group
+    svc->pidfd = res.pidfd;
+    svc->exec_fd = res.exec_fd;
+    (void)loop_add(sup->loop, svc->exec_fd, EPOLLIN, on_exec_fd, svc);
+    if (svc->pidfd >= 0) {
+        (void)loop_add(sup->loop, svc->pidfd, EPOLLIN, on_pidfd, svc);
+    }
+    svc->start_mono_ms = clock_mono_ms();
+    svc->start_wall_ms = clock_wall_ms();
+    svc->starts++;
+    set_state(svc, SVC_STARTING);
+    sup_event(sup, svc, "start",
+            json_pack("{s:i, s:I, s:I}", "pid", (int)svc->pid, "attempt",
+                    (json_int_t)svc->starts, "consecutive_failures",
+                    (json_int_t)svc->failures.count),
+            false);
+}
+
+/* ---- stopping ---- */
+
+static void begin_drain(struct service *svc, int sig, const char *reason)
+{
+    svc->stop_requested = true;
+    svc->stop_reason = reason;
+    service_signal(svc, sig);
+    (void)timer_arm_ms(svc->timer_fd, svc->cfg->drain_ms ? svc->cfg->drain_ms : 1);
+    set_state(svc, SVC_DRAINING);
+    sup_event(svc->sup, svc, "stopping",
+            json_pack("{s:s, s:i, s:s, s:I}", "reason", reason, "pid", (int)svc->pid, "signal",
+                    sigabbrev_np(sig) ? sigabbrev_np(sig) : "?", "drain_ms",
+                    (json_int_t)svc->cfg->drain_ms),
+            false);
+}
+
+void service_stop_with(struct service *svc, int sig, const char *reason)
+{
+    switch (svc->state) {
+    case SVC_STARTING:
+    case SVC_RUNNING:
+        begin_drain(svc, sig, reason);
+        break;
+    case SVC_DRAINING:
+        svc->restart_after = false;
+        if (svc->pid > 0 && sig != SIGTERM) {
+            service_signal(svc, sig);
+        }
+        break;
+    default:
+        service_handle(svc, SVC_EV_STOP);
+        break;
+    }
+}
+
+/* ---- after an exit ---- */
+
+static json_t *exit_json(const struct service *svc)
+{
+    const struct exit_info *e = &svc->last_exit;
+    const struct cgroup_stats *st = &svc->last_stats;
+    json_t *o = json_pack("{s:s, s:s, s:I, s:I}", "kind", policy_exit_kind_name(e->kind),
+            "reason", e->reason, "oom_kills", (json_int_t)e->oom_kills, "uptime_ms",
+            (json_int_t)svc->last_uptime_ms);
+    (void)json_object_set_new(o, "code", e->code >= 0 ? json_integer(e->code) : json_null());
+    (void)json_object_set_new(o, "signal", e->signal ? json_integer(e->signal) : json_null());
+    if (e->err) {
+        (void)json_object_set_new(o, "errno", json_string(strerrorname_np(e->err)));
+    }
+    if (e->kind == EXIT_OOM_KILLED) {
+        (void)json_object_set_new(o, "victim", json_string(e->main_oom ? "main" : "child"));
+        (void)json_object_set_new(o, "limit", json_string("memory_max"));
+    }
+    if (st->has_memory) {
+        (void)json_object_set_new(o, "memory_peak_bytes", json_integer((json_int_t)st->memory_peak_bytes));
+        (void)json_object_set_new(o, "memory_max_bytes", json_integer((json_int_t)st->memory_max_bytes));
+        (void)json_object_set_new(o, "memory_at_exit_bytes",
+                json_integer((json_int_t)st->memory_current_bytes));
+    }
+    if (st->has_pids) {
+        (void)json_object_set_new(o, "pids_at_exit", json_integer((json_int_t)st->pids_current));
+        (void)json_object_set_new(o, "pids_max_hits", json_integer((json_int_t)st->pids_max_hits));
+    }
+    return o;
+}
+
+static void record_exit(struct service *svc, const struct exit_facts *f, uint64_t uptime_ms)
+{
+    policy_classify(f, &svc->last_exit);
+    svc->has_last_exit = true;
+    svc->last_exit_wall_ms = clock_wall_ms();
+    svc->last_uptime_ms = uptime_ms;
+    svc->last_wait_status = f->wait_status;
+    svc->oom_kills_total += f->oom_delta;
+    json_t *ev = exit_json(svc);
+    if (svc->pid > 0) {
+        (void)json_object_set_new(ev, "pid", json_integer(svc->pid));
+    }
+    bool urgent = svc->last_exit.kind == EXIT_OOM_KILLED;
+    log_info("%s: %s: %s (uptime %llu ms)", svc->cfg->name,
+            policy_exit_kind_name(svc->last_exit.kind), svc->last_exit.reason,
+            (unsigned long long)uptime_ms);
+    sup_event(svc->sup, svc, "exit", ev, urgent);
+}
+
+static void start_failed(struct service *svc, const char *what, int err)
+{
+    log_warnx("%s: unable to %s: %s", svc->cfg->name, what, strerror(err));
+    struct exit_facts f = {.exec_failed = true, .exec_errno = err, .exec_stage = what};
+    memset(&svc->last_stats, 0, sizeof(svc->last_stats));
+    svc->pid = 0;
+    record_exit(svc, &f, 0);
+    svc->starts++;
+    (void)cgroup_destroy(&svc->sup->cgs, &svc->cg);
+    svc->state = SVC_DRAINING; // so finish_instance runs the policy from a known state
+    svc->empty_checks = 0;
+    service_handle(svc, SVC_EV_TIMER);
+}
+
+static void enter_backoff(struct service *svc, bool crashloop, bool failure)
+{
+    uint64_t ms = policy_backoff_ms(svc->cfg->backoff_min_ms, svc->cfg->backoff_max_ms,
+            failure ? svc->failures.count : 1, sup_random(svc->sup));
+    svc->last_backoff_ms = ms;
+    svc->next_start_mono_ms = clock_mono_ms() + ms;
+    (void)timer_arm_ms(svc->timer_fd, ms);
+    set_state(svc, crashloop ? SVC_CRASHLOOP : SVC_BACKOFF);
+    json_t *ev = json_pack("{s:I, s:I, s:s}", "delay_ms", (json_int_t)ms, "consecutive_failures",
+            (json_int_t)svc->failures.count, "last_exit",
+            policy_exit_kind_name(svc->last_exit.kind));
+    if (crashloop) {
+        (void)json_object_set_new(ev, "reason", json_string(svc->reason));
+        log_warnx("%s: crash-looping: %s (next start in %llu ms)", svc->cfg->name, svc->reason,
+                (unsigned long long)ms);
+        sup_event(svc->sup, svc, "crash-looping", ev, true);
+    } else {
+        sup_event(svc->sup, svc, "backoff", ev, false);
+    }
+}
+
+static void settle(struct service *svc, enum svc_state s, const char *why)
+{
+    (void)timer_arm_ms(svc->timer_fd, 0);
+    set_state(svc, s);
+    (void)snprintf(svc->reason, sizeof(svc->reason), "%s", why ? why : "");
+    if (s == SVC_FAILED) {
+        log_warnx("%s: failed: %s", svc->cfg->name, svc->reason);
+        sup_event(svc->sup, svc, "failed", json_pack("{s:s}", "reason", svc->reason), true);
+    } else {
+        sup_event(svc->sup, svc, "stopped", why ? json_pack("{s:s}", "reason", why) : NULL,
+                false);
+    }
+    sup_service_settled(svc->sup, svc);
+}
+
+// The instance is gone (main reaped, cgroup empty): decide what comes next.
+static void finish_instance(struct service *svc)
+{
+    (void)timer_arm_ms(svc->timer_fd, 0);
+    drain_output(svc);
+    (void)cgroup_destroy(&svc->sup->cgs, &svc->cg);
+    const struct exit_info *e = &svc->last_exit;
+    if (svc->restart_after && !svc->sup->shutting_down) {
+        policy_ring_reset(&svc->failures);
+        do_spawn(svc);
+        return;
+    }
+    if (svc->stop_requested || svc->sup->shutting_down) {
+        settle(svc, SVC_STOPPED, svc->stop_reason ? svc->stop_reason : "shutdown");
+        return;
+    }
+    bool failure = policy_is_failure(e);
+    if (svc->last_uptime_ms >= svc->cfg->stable_after_ms || !failure) {
+        policy_ring_reset(&svc->failures); // stable long enough, or a clean exit
+    }
+    if (failure) {
+        policy_ring_push(&svc->failures, e, svc->last_uptime_ms);
+    }
+    if (!policy_should_restart(svc->cfg->restart, e)) {
+        settle(svc, failure ? SVC_FAILED : SVC_STOPPED,
+                failure ? e->reason : "exited cleanly; restart policy does not restart it");
+        return;
+    }
+    char why[200] = "";
+    enum breaker_verdict v = failure ? policy_breaker(&svc->failures, svc->cfg->restart_max,
+                                               why, sizeof(why))
+                                     : BREAKER_RETRY;
+    if (v == BREAKER_OPEN || v == BREAKER_GIVE_UP) {
+        settle(svc, SVC_FAILED, why);
+        return;
+    }
+    if (v == BREAKER_CRASHLOOP) {
+        (void)snprintf(svc->reason, sizeof(svc->reason), "%s (%s)", why, e->reason);
+    } else {
+        svc->reason[0] = '\0';
+    }
+    enter_backoff(svc, v == BREAKER_CRASHLOOP, failure);
+}
+
+// Wait for the cgroup to be empty after the main process is gone, killing stragglers.
+static void check_empty(struct service *svc)
+{
+    bool populated = false;
+    if (cgroup_populated(&svc->sup->cgs, &svc->cg, &populated) < 0 || !populated) {
+        finish_instance(svc);
+        return;
+    }
+    if (++svc->empty_checks > EMPTY_CHECKS_MAX) {
+        log_warnx("%s: processes remain in the cgroup after %u ms of SIGKILL (stuck in the "
+                  "kernel?); continuing",
+                svc->cfg->name, EMPTY_CHECK_MS * EMPTY_CHECKS_MAX);
+        finish_instance(svc);
+        return;
+    }
+    if (svc->empty_checks % 10 == 1) {
+        (void)cgroup_kill(&svc->sup->cgs, &svc->cg, SIGKILL); // new forks since the last kill
+    }
+    (void)timer_arm_ms(svc->timer_fd, EMPTY_CHECK_MS);
+}
+
+void service_reaped(struct service *svc, int wait_status)
+{
+    svc->wait_status = wait_status;
+    service_handle(svc, SVC_EV_EXIT);
+}
+
+static void on_main_exit(struct service *svc)
+{
+    struct supervisor *sup = svc->sup;
+    if (svc->exec_fd >= 0) {
+        on_exec_fd(sup->loop, svc->exec_fd, EPOLLIN, svc); // the child wrote before exiting
+    }
+    close_fd(svc, &svc->pidfd);
+    uint64_t uptime = clock_mono_ms() - svc->start_mono_ms;
+    // Read the counters (OOM kills, peak, processes left behind) before killing the rest,
+    // so pids_at_exit says how many processes the main one left behind.
+    (void)cgroup_stats(&sup->cgs, &svc->cg, &svc->last_stats);
+    (void)cgroup_kill(&sup->cgs, &svc->cg, SIGKILL);
+    struct exit_facts f = {
+            .wait_status = svc->wait_status,
+            .exec_failed = svc->exec_failed,
+            .exec_errno = svc->exec_errno,
+            .exec_stage = spawn_stage_name(svc->exec_stage),
+            .oom_delta = svc->last_stats.oom_kill_count - svc->oom_base,
+            .stop_requested = svc->stop_requested,
+            .stop_reason = svc->stop_reason,
+            .drain_expired = svc->drain_expired,
+    };
+    if (svc->last_stats.oom_kill_count < svc->oom_base) {
+        f.oom_delta = 0;
+    }
+    record_exit(svc, &f, uptime);
+    svc->pid = 0;
+    set_state(svc, SVC_DRAINING);
+    svc->empty_checks = 0;
+    check_empty(svc);
+}
+
+static void operator_start(struct service *svc)
+{
+    policy_ring_reset(&svc->failures); // an operator's start closes the breaker
+    svc->reason[0] = '\0';
+    do_spawn(svc);
+}
+
+/* ---- the state machine ---- */
+
+static void handle_stopped(struct service *svc, enum svc_event ev)
+{
+    switch (ev) {
+    case SVC_EV_START:
+    case SVC_EV_RESTART:
+        operator_start(svc);
+        break;
+    case SVC_EV_STOP:
+    case SVC_EV_EXEC_OK:
+    case SVC_EV_EXIT:
+    case SVC_EV_TIMER:
+    case SVC_EVENT_COUNT:
+        break; // nothing runs: stale or redundant
+    }
+}
+
+static void handle_live(struct service *svc, enum svc_event ev)
+{
+    switch (ev) {
+    case SVC_EV_EXEC_OK:
+        if (svc->state == SVC_STARTING) {
+            set_state(svc, SVC_RUNNING);
+            sup_event(svc->sup, svc, "running", json_pack("{s:i}", "pid", (int)svc->pid),
+                    false);
+        }
+        break;
+    case SVC_EV_EXIT:
+        on_main_exit(svc);
+        break;
+    case SVC_EV_STOP:
+        begin_drain(svc, SIGTERM, "stop");
+        break;
+    case SVC_EV_RESTART:
+        begin_drain(svc, SIGTERM, "restart");
+        svc->restart_after = true;
+        break;
+    case SVC_EV_START:
+    case SVC_EV_TIMER:
+    case SVC_EVENT_COUNT:
+        break; // already running; no timer is armed while running
+    }
+}
+
+static void handle_draining(struct service *svc, enum svc_event ev)
+{
+    switch (ev) {
+    case SVC_EV_EXIT:
+        on_main_exit(svc);
+        break;
+    case SVC_EV_TIMER:
+        if (svc->pid > 0) {
+            // drain period over and the main process is still there: kill the cgroup
+            svc->drain_expired = true;
+            log_warnx("%s: did not stop within %llu ms: killing its cgroup", svc->cfg->name,
+                    (unsigned long long)svc->cfg->drain_ms);
+            (void)cgroup_kill(&svc->sup->cgs, &svc->cg, SIGKILL);
+            service_signal(svc, SIGKILL);
+            (void)timer_arm_ms(svc->timer_fd, KILL_GRACE_MS);
+        } else {
+            check_empty(svc);
+        }
+        break;
+    case SVC_EV_START:
+    case SVC_EV_RESTART:
+        if (!svc->sup->shutting_down) {
+            svc->restart_after = true; // start again once this instance is gone
+        }
+        break;
+    case SVC_EV_STOP:
+        // also ends a crashed instance's teardown in stopped instead of a restart
+        svc->restart_after = false;
+        svc->stop_requested = true;
+        if (!svc->stop_reason) {
+            svc->stop_reason = "stop";
+        }
+        break;
+    case SVC_EV_EXEC_OK:
+    case SVC_EVENT_COUNT:
+        break;
+    }
+}
+
+static void handle_waiting(struct service *svc, enum svc_event ev)
+{
+    switch (ev) {
+    case SVC_EV_TIMER:
+        do_spawn(svc);
+        break;
+    case SVC_EV_START:
+    case SVC_EV_RESTART:
+        if (svc->state == SVC_FAILED) {
+            operator_start(svc);
+        } else {
+            (void)timer_arm_ms(svc->timer_fd, 0);
+            do_spawn(svc); // start now instead of waiting out the backoff
+        }
+        break;
+    case SVC_EV_STOP:
+        settle(svc, SVC_STOPPED, "stop");
+        break;
+    case SVC_EV_EXEC_OK:
+    case SVC_EV_EXIT:
+    case SVC_EVENT_COUNT:
+        break;
+    }
+}
+
+void service_handle(struct service *svc, enum svc_event ev)
+{
+    log_debug("%s: %s in %s", svc->cfg->name, service_event_name(ev),
+            service_state_name(svc->state));
+    switch (svc->state) {
+    case SVC_STOPPED:
+        handle_stopped(svc, ev);
+        break;
+    case SVC_STARTING:
+    case SVC_RUNNING:
+        handle_live(svc, ev);
+        break;
+    case SVC_DRAINING:
+        handle_draining(svc, ev);
+        break;
+    case SVC_BACKOFF:
+    case SVC_CRASHLOOP:
+        handle_waiting(svc, ev);
+        break;
+    case SVC_FAILED:
+        if (ev == SVC_EV_TIMER) {
+            break; // no timer is armed in failed
+        }
+        handle_waiting(svc, ev);
+        break;
+    case SVC_STATE_COUNT:
+        BUG("service in an impossible state");
+    }
+}
+
+/* ---- status ---- */
+
+static void format_time(uint64_t wall_ms, char *buf, size_t len)
+{
+    time_t secs = (time_t)(wall_ms / 1000);
+    struct tm tm;
+    (void)gmtime_r(&secs, &tm);
+    char base[32];
+    (void)strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+    (void)snprintf(buf, len, "%s.%03uZ", base, (unsigned)(wall_ms % 1000));
+}
+
+static json_t *live_json(struct service *svc)
+{
+    struct cgroup_stats st = svc->last_stats;
+    bool live = svc->pid > 0 || svc->state == SVC_DRAINING;
+    if (live) {
+        (void)cgroup_stats(&svc->sup->cgs, &svc->cg, &st);
+    }
+    json_t *mem = json_pack("{s:I, s:I, s:I}", "current_bytes",
+            (json_int_t)(live ? st.memory_current_bytes : 0), "peak_bytes",
+            (json_int_t)st.memory_peak_bytes, "max_bytes",
+            (json_int_t)svc->cfg->memory_max_bytes);
+    json_t *pids = json_pack("{s:I, s:I}", "current", (json_int_t)(live ? st.pids_current : 0),
+            "max", (json_int_t)svc->cfg->pids_max);
+    return json_pack("{s:o, s:o}", "memory", mem, "pids", pids);
+}
+
+json_t *service_status_json(struct service *svc)
+{
+    json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I}", "name", svc->cfg->name, "state",
+            service_state_name(svc->state), "restarts",
+            (json_int_t)(svc->starts ? svc->starts - 1 : 0), "oom_kills",
+            (json_int_t)svc->oom_kills_total, "consecutive_failures",
+            (json_int_t)svc->failures.count);
+    (void)json_object_set_new(o, "pid", svc->pid > 0 ? json_integer(svc->pid) : json_null());
+    double up = svc->pid > 0 ? (double)(clock_mono_ms() - svc->start_mono_ms) / 1000.0 : 0.0;
+    (void)json_object_set_new(o, "uptime_s", json_real(up));
+    if (svc->reason[0]) {
+        (void)json_object_set_new(o, "reason", json_string(svc->reason));
+    }
+    if (svc->state == SVC_BACKOFF || svc->state == SVC_CRASHLOOP) {
+        uint64_t now = clock_mono_ms();
+        uint64_t left = svc->next_start_mono_ms > now ? svc->next_start_mono_ms - now : 0;
+        (void)json_object_set_new(o, "next_start_s", json_real((double)left / 1000.0));
+    }
+    if (svc->has_last_exit) {
+        json_t *le = exit_json(svc);
+        char t[40];
+        format_time(svc->last_exit_wall_ms, t, sizeof(t));
+        (void)json_object_set_new(le, "time", json_string(t));
+        (void)json_object_set_new(o, "last_exit", le);
+    } else {
+        (void)json_object_set_new(o, "last_exit", json_null());
+    }
+    json_t *live = live_json(svc);
+    (void)json_object_update(o, live);
+    json_decref(live);
+    return o;
+}
+
+int service_exit_code(const struct service *svc)
+{
+    int st = svc->last_wait_status;
+    if (!svc->has_last_exit) {
+        return 0;
+    }
+    if (svc->last_exit.kind == EXIT_EXEC_FAILED && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+        return 126; // start failed before a process existed
+    }
+    if (WIFEXITED(st)) {
+        return WEXITSTATUS(st);
+    }
+    if (WIFSIGNALED(st)) {
+        return 128 + WTERMSIG(st);
+    }
+    return 1;
+}

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/* One supervised service: the state machine (state x event, one service_handle), its
+ * process, cgroup, timer and output pipes. Every transition is journalled. */
+#ifndef WARDEN_SERVICE_H
+#define WARDEN_SERVICE_H
+
+#include <sys/types.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "cgroup.h"
+#include "config.h"
+#include "logs.h"
+#include "policy.h"
+
+enum svc_state {
+    SVC_STOPPED,
+    SVC_STARTING,
+    SVC_RUNNING,
+    SVC_DRAINING,
+    SVC_BACKOFF,
+    SVC_CRASHLOOP,
+    SVC_FAILED,
+    SVC_STATE_COUNT,
+};
+
+enum svc_event {
+    SVC_EV_START,   /* operator (or startup) asks for it to run */
+    SVC_EV_STOP,    /* operator or shutdown asks for it to stop */
+    SVC_EV_RESTART, /* operator asks for stop then start */
+    SVC_EV_EXEC_OK, /* the child's exec succeeded */
+    SVC_EV_EXIT,    /* the main process was reaped (wait_status set) */
+    SVC_EV_TIMER,   /* the service timer fired (drain deadline, empty re-check, backoff) */
+    SVC_EVENT_COUNT,
+};
+
+struct supervisor;
+
+struct service {
+    struct supervisor *sup;
+    const struct svc_config *cfg;
+    enum svc_state state;
+    pid_t pid; /* main process, 0 when none */
+    int pidfd;
+    int exec_fd;
+    int timer_fd;
+    int out_fd; /* read ends of the output pipes; -1 when output is inherited */
+    int err_fd;
+    struct linebuf out_lb;
+    struct linebuf err_lb;
+    struct cgroup_svc cg;
+    uint64_t start_mono_ms;
+    uint64_t start_wall_ms;
+    uint64_t starts;
+    uint64_t oom_kills_total;
+    uint64_t oom_base; /* cgroup oom_kill count when this instance started */
+    struct failure_ring failures;
+    bool has_last_exit;
+    struct exit_info last_exit;
+    uint64_t last_exit_wall_ms;
+    uint64_t last_uptime_ms;
+    int last_wait_status;
+    struct cgroup_stats last_stats; /* at the last exit */
+    /* the instance being stopped or torn down */
+    bool stop_requested;
+    const char *stop_reason;
+    bool restart_after; /* start again once the teardown is complete */
+    bool drain_expired;
+    bool exec_failed;
+    int exec_stage;
+    int exec_errno;
+    int wait_status;
+    unsigned empty_checks;
+    uint64_t next_start_mono_ms;
+    uint64_t last_backoff_ms;
+    char reason[420]; /* why the service is failed or crash-looping */
+};
+
+const char *service_state_name(enum svc_state s);
+const char *service_event_name(enum svc_event e);
+
+/* Prepare svc (no process started). Creates its timerfd and registers it. 0 or -errno. */
+int service_init(struct service *svc, struct supervisor *sup, const struct svc_config *cfg);
+/* Release fds (after the service has settled). */
+void service_fini(struct service *svc);
+
+/* The state machine: every (state, event) pair is handled here. */
+void service_handle(struct service *svc, enum svc_event ev);
+
+/* Called by the reaper when svc's main pid was reaped. */
+void service_reaped(struct service *svc, int wait_status);
+
+/* Send sig to the main process only (pidfd when available). */
+void service_signal(struct service *svc, int sig);
+
+/* Stop with a specific first signal (SIGTERM for stop; a forwarded SIGINT/SIGQUIT on
+ * shutdown of `warden run`). */
+void service_stop_with(struct service *svc, int sig, const char *reason);
+
+/* Settled: no process and nothing scheduled (stopped or failed). */
+bool service_settled(const struct service *svc);
+
+/* Status object (DESIGN "warden status --json"). New reference. */
+json_t *service_status_json(struct service *svc);
+
+/* The exit status `warden run` passes on: code, or 128+signal. */
+int service_exit_code(const struct service *svc);
+
+#endif

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: MIT
+// fork/exec for services. Between fork and exec only async-signal-safe calls are made
+// (warden is single-threaded, so this is belt and braces).
+#include "spawn.h"
+
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const stage_names[] = {
+        "?", "setsid", "cgroup attach", "oom_score_adj", "rlimit", "user switch", "stdio",
+        "exec"};
+
+const char *spawn_stage_name(int stage)
+{
+    return (stage > 0 && stage <= SPAWN_STAGE_EXEC) ? stage_names[stage] : "?";
+}
+
+static void child_fail(int fd, int stage, int err)
+{
+    int32_t msg[2] = {stage, err};
+    ssize_t n = write(fd, msg, sizeof(msg));
+    (void)n;
+    // 127: command not found, 126: found but not runnable (shell and tini convention)
+    _exit(stage == SPAWN_STAGE_EXEC && (err == ENOENT || err == ENOTDIR) ? 127 : 126);
+}
+
+static void write_oom_adj(int value)
+{
+    char buf[16];
+    int len = snprintf(buf, sizeof(buf), "%d", value);
+    int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = write(fd, buf, (size_t)len);
+        (void)n;
+        (void)close(fd);
+    }
+}
+
+static int dup_to(int from, int to)
+{
+    if (from < 0 || from == to) {
+        return 0;
+    }
+    return dup2(from, to) < 0 ? -1 : 0;
+}
+
+static __attribute__((noreturn)) void child(const struct spawn_req *req, int errfd)
+{
+    // Dispositions: warden ignores SIGPIPE; everything else it blocks (signalfd).
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (sig != SIGKILL && sig != SIGSTOP) {
+            (void)signal(sig, SIG_DFL);
+        }
+    }
+    if (sigprocmask(SIG_SETMASK, req->mask, NULL) < 0) {
+        child_fail(errfd, SPAWN_STAGE_SETSID, errno);
+    }
+    if (setsid() < 0) {
+        child_fail(errfd, SPAWN_STAGE_SETSID, errno);
+    }
+    int rc = cgroup_attach(req->cg, 0);
+    if (rc < 0) {
+        child_fail(errfd, SPAWN_STAGE_CGROUP, -rc);
+    }
+    write_oom_adj(req->oom_score_adj); // best effort: lowering needs privilege we may lack
+    if (req->rlimit_as_bytes) {
+        struct rlimit rl = {req->rlimit_as_bytes, req->rlimit_as_bytes};
+        if (setrlimit(RLIMIT_AS, &rl) < 0) {
+            child_fail(errfd, SPAWN_STAGE_RLIMIT, errno);
+        }
+    }
+    if (req->has_user) {
+        if (setgroups(1, &req->gid) < 0 || setgid(req->gid) < 0 || setuid(req->uid) < 0) {
+            child_fail(errfd, SPAWN_STAGE_USER, errno);
+        }
+    }
+    if (dup_to(req->stdin_fd, 0) < 0 || dup_to(req->stdout_fd, 1) < 0 ||
+            dup_to(req->stderr_fd, 2) < 0) {
+        child_fail(errfd, SPAWN_STAGE_STDIO, errno);
+    }
+    execvp(req->argv[0], req->argv);
+    child_fail(errfd, SPAWN_STAGE_EXEC, errno);
+    _exit(127);
+}
+
+int spawn_start(const struct spawn_req *req, struct spawn_res *res)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0) {
+        return -errno;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        (void)close(p[0]);
+        (void)close(p[1]);
+        return -e;
+    }
+    if (pid == 0) {
+        (void)close(p[0]);
+        child(req, p[1]);
+    }
+    (void)close(p[1]);
+    if (fcntl(p[0], F_SETFL, O_NONBLOCK) < 0) {
+        // still usable: a blocking read only happens after EPOLLIN
+    }
+    res->pid = pid;
+    res->exec_fd = p[0];
+    // pidfd (5.3+): signals go to exactly this process even after pid reuse.
+    res->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    return 0;
+}
+
+int spawn_exec_result(int exec_fd, int *stage, int *err)
+{
+    int32_t msg[2];
+    ssize_t n;
+    do {
+        n = read(exec_fd, msg, sizeof(msg));
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        return errno == EAGAIN ? -EAGAIN : -errno;
+    }
+    if (n == 0) {
+        return 1;
+    }
+    if ((size_t)n != sizeof(msg)) {
+        *stage = SPAWN_STAGE_EXEC;
+        *err = EIO;
+        return 0;
+    }
+    *stage = msg[0];
+    *err = msg[1];
+    return 0;
+}

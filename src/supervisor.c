@@ -1,0 +1,446 @@
+// SPDX-License-Identifier: MIT
+// Supervisor: PID 1 / subreaper duties, signals from a signalfd, the reap loop, the
+// journal (with debounced fsync on a timer) and the control requests.
+#include "supervisor.h"
+
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+// Signals warden takes through its signalfd; the rest keep their defaults.
+static const int handled_signals[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1,
+        SIGUSR2};
+
+uint32_t sup_random(struct supervisor *sup)
+{
+    uint64_t x = sup->rng; // xorshift64: jitter needs spread, not secrecy
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    sup->rng = x;
+    return (uint32_t)(x >> 32);
+}
+
+static void journal_fail(struct supervisor *sup, int rc)
+{
+    // rate-limit: one line for the first error and then every 1000th
+    if (sup->journal_errors++ % 1000 == 0) {
+        log_warnx("unable to write the journal in %s: %s (%llu errors so far; events are "
+                  "still logged here)",
+                sup->journal.dir, strerror(-rc), (unsigned long long)sup->journal_errors);
+    }
+}
+
+void sup_event(struct supervisor *sup, const struct service *svc, const char *type,
+        json_t *fields, bool urgent)
+{
+    json_t *ev = json_object();
+    if (svc) {
+        (void)json_object_set_new(ev, "service", json_string(svc->cfg->name));
+    }
+    (void)json_object_set_new(ev, "type", json_string(type));
+    if (fields) {
+        (void)json_object_update(ev, fields);
+        json_decref(fields);
+    }
+    if (sup->journal_ok) {
+        int rc = journal_append(&sup->journal, ev, urgent);
+        if (rc < 0) {
+            journal_fail(sup, rc);
+        } else if (!urgent && !sup->journal_timer_armed) {
+            (void)timer_arm_ms(sup->journal_timer, JOURNAL_SYNC_MS);
+            sup->journal_timer_armed = true;
+        }
+    }
+    json_decref(ev);
+}
+
+static void on_journal_timer(struct loop *loop, int fd, uint32_t events, void *ctx)
+{
+    (void)loop;
+    (void)events;
+    struct supervisor *sup = ctx;
+    timer_drain(fd);
+    sup->journal_timer_armed = false;
+    int rc = journal_sync(&sup->journal);
+    if (rc < 0) {
+        journal_fail(sup, rc);
+    }
+}
+
+static struct service *find_pid(struct supervisor *sup, pid_t pid)
+{
+    for (unsigned i = 0; i < sup->service_count; i++) {
+        if (sup->services[i].pid == pid) {
+            return &sup->services[i];
+        }
+    }
+    return NULL;
+}
+
+void sup_reap(struct supervisor *sup)
+{
+    for (;;) {
+        int st = 0;
+        pid_t pid = waitpid(-1, &st, WNOHANG);
+        if (pid < 0 && errno == EINTR) {
+            continue;
+        }
+        if (pid <= 0) {
+            return; // 0: children left but none exited; -1/ECHILD: none at all
+        }
+        struct service *svc = find_pid(sup, pid);
+        if (svc) {
+            service_reaped(svc, st);
+        } else {
+            sup->orphans_reaped++; // a grandchild re-parented to us (PID 1 or subreaper)
+        }
+    }
+}
+
+static bool all_settled(struct supervisor *sup)
+{
+    for (unsigned i = 0; i < sup->service_count; i++) {
+        if (!service_settled(&sup->services[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void sup_service_settled(struct supervisor *sup, struct service *svc)
+{
+    (void)svc;
+    if ((sup->shutting_down || sup->run_mode) && all_settled(sup)) {
+        loop_stop(sup->loop);
+    }
+}
+
+static void shutdown_all(struct supervisor *sup, int sig)
+{
+    if (!sup->shutting_down) {
+        log_info("received SIG%s: stopping %u service%s", sigabbrev_np(sig),
+                sup->service_count, sup->service_count == 1 ? "" : "s");
+        sup_event(sup, NULL, "shutdown", json_pack("{s:s}", "signal", sigabbrev_np(sig)), false);
+    }
+    sup->shutting_down = true;
+    sup->shutdown_signal = sig;
+    for (unsigned i = 0; i < sup->service_count; i++) {
+        // `warden run` forwards the very signal it got (tini); the daemon stops politely
+        service_stop_with(&sup->services[i], sup->run_mode ? sig : SIGTERM, "shutdown");
+    }
+    if (all_settled(sup)) {
+        loop_stop(sup->loop);
+    }
+}
+
+static void on_signal(struct loop *loop, int fd, uint32_t events, void *ctx)
+{
+    (void)loop;
+    (void)events;
+    struct supervisor *sup = ctx;
+    struct signalfd_siginfo si;
+    while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+        int sig = (int)si.ssi_signo;
+        switch (sig) {
+        case SIGCHLD:
+            sup_reap(sup);
+            break;
+        case SIGTERM:
+        case SIGINT:
+        case SIGQUIT:
+            shutdown_all(sup, sig);
+            break;
+        default: // SIGHUP, SIGUSR1, SIGUSR2: pass through to every main process
+            for (unsigned i = 0; i < sup->service_count; i++) {
+                service_signal(&sup->services[i], sig);
+            }
+            break;
+        }
+    }
+    sup_reap(sup); // signals coalesce: reap whatever is there
+}
+
+static int setup_signals(struct supervisor *sup)
+{
+    sigset_t set;
+    (void)sigemptyset(&set);
+    for (size_t i = 0; i < sizeof(handled_signals) / sizeof(handled_signals[0]); i++) {
+        (void)sigaddset(&set, handled_signals[i]);
+    }
+    if (sigprocmask(SIG_BLOCK, &set, &sup->orig_mask) < 0) {
+        return -errno;
+    }
+    (void)signal(SIGPIPE, SIG_IGN); // a control client that hangs up must not kill us
+    sup->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (sup->sigfd < 0) {
+        return -errno;
+    }
+    return loop_add(sup->loop, sup->sigfd, EPOLLIN, on_signal, sup);
+}
+
+static void protect_self(void)
+{
+    int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, "-1000", 5) != 5) {
+        log_warn("unable to set oom_score_adj -1000 for warden (continuing)");
+    }
+    if (fd >= 0) {
+        (void)close(fd);
+    }
+}
+
+// mkdir -p for state_dir (0700 for what we create).
+static int mkdir_p(const char *path)
+{
+    char buf[PATH_MAX];
+    int n = snprintf(buf, sizeof(buf), "%s", path);
+    if (n < 0 || (size_t)n >= sizeof(buf)) {
+        return -ENAMETOOLONG;
+    }
+    for (char *p = buf + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buf, 0755) < 0 && errno != EEXIST) {
+                return -errno;
+            }
+            *p = '/';
+        }
+    }
+    if (mkdir(buf, 0700) < 0 && errno != EEXIST) {
+        return -errno;
+    }
+    return 0;
+}
+
+static void open_journal(struct supervisor *sup)
+{
+    char dir[PATH_MAX];
+    int n = snprintf(dir, sizeof(dir), "%s/journal", sup->cfg->state_dir);
+    int rc = (n < 0 || (size_t)n >= sizeof(dir)) ? -ENAMETOOLONG : mkdir_p(sup->cfg->state_dir);
+    struct journal_opts o = {.dir = dir};
+    if (rc == 0) {
+        rc = journal_open(&sup->journal, &o);
+    }
+    if (rc < 0) {
+        log_warnx("unable to open the journal in %s: %s (events will only be logged)", dir,
+                strerror(-rc));
+        return;
+    }
+    sup->journal_ok = true;
+    if (sup->journal.repaired_bytes) {
+        log_warnx("journal: cut a torn last line (%llu bytes) left by an earlier crash",
+                (unsigned long long)sup->journal.repaired_bytes);
+    }
+}
+
+static json_t *error_response(int exit_code, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+
+static json_t *error_response(int exit_code, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    (void)vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return json_pack("{s:b, s:s, s:i}", "ok", 0, "error", msg, "exit_code", exit_code);
+}
+
+static struct service *find_name(struct supervisor *sup, const char *name)
+{
+    for (unsigned i = 0; name && i < sup->service_count; i++) {
+        if (strcmp(sup->services[i].cfg->name, name) == 0) {
+            return &sup->services[i];
+        }
+    }
+    return NULL;
+}
+
+static json_t *warden_json(struct supervisor *sup)
+{
+    json_t *w = json_pack("{s:s, s:s, s:i, s:b, s:s}", "version", WARDEN_VERSION, "cgroup",
+            cgroup_kind_name(sup->cgs.kind), "pid", (int)getpid(), "limits_enforced",
+            sup->cgs.limits_enforced, "state_dir", sup->cfg->state_dir);
+    if (sup->cgs.warning[0]) {
+        (void)json_object_set_new(w, "cgroup_warning", json_string(sup->cgs.warning));
+    }
+    if (sup->journal_ok) {
+        (void)json_object_set_new(w, "journal_dir", json_string(sup->journal.dir));
+    }
+    (void)json_object_set_new(w, "orphans_reaped", json_integer((json_int_t)sup->orphans_reaped));
+    (void)json_object_set_new(w, "journal_errors", json_integer((json_int_t)sup->journal_errors));
+    return w;
+}
+
+static json_t *status_response(struct supervisor *sup, const char *name)
+{
+    json_t *list = json_array();
+    for (unsigned i = 0; i < sup->service_count; i++) {
+        struct service *svc = &sup->services[i];
+        if (!name || strcmp(svc->cfg->name, name) == 0) {
+            (void)json_array_append_new(list, service_status_json(svc));
+        }
+    }
+    return json_pack("{s:b, s:o, s:o}", "ok", 1, "warden", warden_json(sup), "services", list);
+}
+
+static json_t *on_request(json_t *req, void *ctx)
+{
+    struct supervisor *sup = ctx;
+    const char *cmd = json_string_value(json_object_get(req, "cmd"));
+    const char *name = json_string_value(json_object_get(req, "service"));
+    if (!cmd) {
+        return error_response(2, "request has no \"cmd\"");
+    }
+    struct service *svc = find_name(sup, name);
+    if (name && !svc) {
+        return error_response(2, "unknown service \"%s\"", name);
+    }
+    if (strcmp(cmd, "status") == 0) {
+        return status_response(sup, name);
+    }
+    if (strcmp(cmd, "events") == 0) {
+        return json_pack("{s:b, s:o}", "ok", 1, "warden", warden_json(sup));
+    }
+    enum svc_event ev = SVC_EVENT_COUNT;
+    if (strcmp(cmd, "start") == 0) {
+        ev = SVC_EV_START;
+    } else if (strcmp(cmd, "stop") == 0) {
+        ev = SVC_EV_STOP;
+    } else if (strcmp(cmd, "restart") == 0) {
+        ev = SVC_EV_RESTART;
+    } else {
+        return error_response(2, "unknown command \"%s\"", cmd);
+    }
+    if (!svc) {
+        return error_response(2, "\"%s\" needs a service name", cmd);
+    }
+    if (sup->shutting_down) {
+        return error_response(1, "warden is shutting down; \"%s\" refused", cmd);
+    }
+    sup_event(sup, svc, "operator", json_pack("{s:s}", "command", cmd), false);
+    service_handle(svc, ev);
+    return json_pack("{s:b, s:s, s:s}", "ok", 1, "service", svc->cfg->name, "state",
+            service_state_name(svc->state));
+}
+
+static void setup_cgroups(struct supervisor *sup)
+{
+    const char *force = getenv("WARDEN_CGROUP");
+    int rc = cgroup_detect(&sup->cgs, force);
+    if (rc < 0) {
+        log_warnx("WARDEN_CGROUP=%s is not available here (accepted: v2, hybrid, none); "
+                  "detecting instead",
+                force);
+        (void)cgroup_detect(&sup->cgs, NULL);
+    }
+    rc = cgroup_setup(&sup->cgs);
+    if (rc < 0) {
+        log_warnx("unable to set up %s cgroups: %s; falling back to process groups",
+                cgroup_kind_name(sup->cgs.kind), strerror(-rc));
+        (void)cgroup_detect(&sup->cgs, "none");
+        (void)cgroup_setup(&sup->cgs);
+    }
+    if (sup->cgs.warning[0]) {
+        log_warnx("cgroup %s: %s", cgroup_kind_name(sup->cgs.kind), sup->cgs.warning);
+    }
+}
+
+int sup_init(struct supervisor *sup, struct warden_config *cfg, bool run_mode, char *msg,
+        size_t msg_len)
+{
+    memset(sup, 0, sizeof(*sup));
+    sup->cfg = cfg;
+    sup->run_mode = run_mode;
+    sup->sigfd = sup->journal_timer = -1;
+    if (getrandom(&sup->rng, sizeof(sup->rng), GRND_NONBLOCK) != sizeof(sup->rng) || !sup->rng) {
+        sup->rng = clock_mono_ms() ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ULL;
+    }
+    int rc = loop_init(&sup->loop);
+    if (rc == 0) {
+        rc = setup_signals(sup); // before the first fork (STYLE 31)
+    }
+    if (rc < 0) {
+        (void)snprintf(msg, msg_len, "unable to set up the event loop: %s", strerror(-rc));
+        return rc;
+    }
+    sup->is_pid1 = getpid() == 1;
+    if (!sup->is_pid1 && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+        log_warn("unable to become a child subreaper (orphans will go to PID 1)");
+    }
+    protect_self();
+    setup_cgroups(sup);
+    open_journal(sup);
+    sup->journal_timer = timer_create_fd();
+    if (sup->journal_timer >= 0) {
+        (void)loop_add(sup->loop, sup->journal_timer, EPOLLIN, on_journal_timer, sup);
+    }
+    sup->prefix_output = cfg->service_count > 1;
+    for (unsigned i = 0; i < cfg->service_count; i++) {
+        rc = service_init(&sup->services[i], sup, &cfg->services[i]);
+        if (rc < 0) {
+            (void)snprintf(msg, msg_len, "unable to set up service %s: %s",
+                    cfg->services[i].name, strerror(-rc));
+            return rc;
+        }
+        sup->service_count++;
+    }
+    if (cfg->socket[0]) {
+        rc = control_open(&sup->ctl, sup->loop, cfg->socket, on_request, sup);
+        if (rc < 0 && !run_mode) {
+            (void)snprintf(msg, msg_len, "unable to open the control socket %s: %s%s",
+                    cfg->socket, strerror(-rc),
+                    rc == -EADDRINUSE ? " (another warden is serving it)" : "");
+            return rc;
+        }
+        sup->ctl_ok = rc == 0;
+        if (rc < 0) {
+            log_warnx("unable to open the control socket %s: %s (continuing without it)",
+                    cfg->socket, strerror(-rc));
+        }
+    }
+    return 0;
+}
+
+int sup_run(struct supervisor *sup)
+{
+    sup_event(sup, NULL, "warden-start",
+            json_pack("{s:s, s:s, s:i, s:I}", "version", WARDEN_VERSION, "cgroup",
+                    cgroup_kind_name(sup->cgs.kind), "pid", (int)getpid(), "services",
+                    (json_int_t)sup->service_count),
+            false);
+    for (unsigned i = 0; i < sup->service_count; i++) {
+        service_handle(&sup->services[i], SVC_EV_START);
+    }
+    int rc = sup->service_count ? loop_run(sup->loop) : 0;
+    if (rc < 0) {
+        log_warnx("event loop failed: %s", strerror(-rc));
+    }
+    int code = sup->run_mode && sup->service_count ? service_exit_code(&sup->services[0]) : 0;
+    sup_event(sup, NULL, "warden-stop", json_pack("{s:i}", "exit_code", code), true);
+    for (unsigned i = 0; i < sup->service_count; i++) {
+        (void)cgroup_destroy(&sup->cgs, &sup->services[i].cg);
+        service_fini(&sup->services[i]);
+    }
+    cgroup_teardown(&sup->cgs);
+    if (sup->ctl_ok) {
+        control_close(&sup->ctl);
+    }
+    if (sup->journal_ok) {
+        journal_close(&sup->journal);
+    }
+    return rc < 0 ? 1 : code;
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/* The supervisor: owns the loop, signals (signalfd), reaping (PID 1 / subreaper), the
+ * cgroup backend, the journal and the control socket, and the table of services.
+ * `warden run` and `warden daemon` are both a supervisor; run exits with its service. */
+#ifndef WARDEN_SUPERVISOR_H
+#define WARDEN_SUPERVISOR_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "bounds.h"
+#include "cgroup.h"
+#include "config.h"
+#include "control.h"
+#include "journal.h"
+#include "loop.h"
+#include "service.h"
+
+struct supervisor {
+    struct loop *loop;
+    struct warden_config *cfg;
+    struct cgroup_sys cgs;
+    struct journal journal;
+    bool journal_ok;
+    int journal_timer;
+    bool journal_timer_armed;
+    int sigfd;
+    sigset_t orig_mask;
+    struct service services[SERVICES_MAX];
+    unsigned service_count;
+    bool prefix_output; /* more than one service: prefix each output line with the name */
+    bool run_mode;      /* `warden run`: exit with the service */
+    bool is_pid1;
+    bool shutting_down;
+    int shutdown_signal;
+    struct control ctl;
+    bool ctl_ok;
+    uint64_t rng;
+    uint64_t orphans_reaped;
+    uint64_t journal_errors;
+};
+
+/* Set up everything before the loop (fatal errors are returned, not raised). 0 or -errno;
+ * msg gets a human reason on failure. */
+int sup_init(struct supervisor *sup, struct warden_config *cfg, bool run_mode, char *msg,
+        size_t msg_len);
+
+/* Start services and run the loop until shutdown (daemon) or until the service settles
+ * (run). Returns the process exit code. */
+int sup_run(struct supervisor *sup);
+
+/* Journal one event {"service": svc, "type": type, ...fields} (fields is stolen; may be
+ * NULL). urgent: fsync now. Never fails the caller: errors are counted and logged. */
+void sup_event(struct supervisor *sup, const struct service *svc, const char *type,
+        json_t *fields, bool urgent);
+
+/* 32 random bits (xorshift seeded from getrandom) for backoff jitter. */
+uint32_t sup_random(struct supervisor *sup);
+
+/* A service reached stopped or failed; the supervisor may finish a shutdown or a run. */
+void sup_service_settled(struct supervisor *sup, struct service *svc);
+
+/* Reap every exited child (waitpid(-1, WNOHANG) until none) and dispatch to services. */
+void sup_reap(struct supervisor *sup);
+
+#endif

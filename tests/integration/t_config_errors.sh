@@ -1,0 +1,23 @@
+# Bad configs: every error names file:line, key and value; exit 2; the daemon refuses.
+. "$(dirname "$0")/lib.sh"
+f="$T/bad.conf"
+printf '[warden]\nstate_dir = %s/state\n\n[service api]\ncommand = /bin/true\nmemory_max = 12Q\nrestart = sometimes\n\n[service ../x]\ncommand = /bin/true\n' "$T" > "$f"
+"$WARDEN" check -c "$f" > "$T/out" 2>&1; rc=$?
+cat "$T/out"
+[ "$rc" = 2 ] || fail "check exit $rc, want 2"
+grep -q "bad.conf:6:.*memory_max.*12Q" "$T/out" || fail "no file:line error for memory_max"
+grep -q "bad.conf:7:.*restart.*sometimes" "$T/out" || fail "no file:line error for restart"
+grep -q "bad.conf:9:" "$T/out" || fail "no error for the bad service name"
+"$WARDEN" daemon -c "$f" > "$T/out2" 2>&1; rc=$?
+[ "$rc" = 2 ] || fail "daemon exit $rc on a bad config, want 2"
+"$WARDEN" check -c "$T/missing.conf" >/dev/null 2>&1; rc=$?
+[ "$rc" = 2 ] || fail "missing file exit $rc, want 2"
+good=$(write_conf good <<EOF
+[service a]
+command = sleep 1
+EOF
+)
+"$WARDEN" check -c "$good" || fail "good config rejected"
+"$WARDEN" run --memory-max lots -- true 2>"$T/out3"; rc=$?
+[ "$rc" = 2 ] && grep -q 'memory-max' "$T/out3" || fail "bad --memory-max: exit $rc"
+echo "config errors ok"
