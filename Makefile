@@ -65,6 +65,8 @@ integration: all
 	@WARDEN=$(abspath $(BUILD)/warden) HELPERS=$(abspath $(BUILD)/helpers) \
 		sh tests/integration/run.sh
 
+san-test: export ASAN_OPTIONS = detect_leaks=1:abort_on_error=1
+san-test: export UBSAN_OPTIONS = print_stacktrace=1:halt_on_error=1
 san-test:
 	$(MAKE) SAN=1 unit integration
 
@@ -98,9 +100,33 @@ check-headers:
 		$(CC) -std=gnu11 $(WARN) -I. -x c -fsyntax-only -; done
 
 tidy:
-	clang-tidy src/*.c -- -std=gnu11 -Isrc
+	clang-tidy src/*.c -- -std=gnu11 -D_GNU_SOURCE -Isrc
+
+# libFuzzer targets: fuzz/fuzz_NAME.c with its corpus in fuzz/corpus/NAME/.
+FUZZ_SECONDS ?= 30
+FUZZ_SRCS := $(filter-out src/main.c,$(SRCS))
+fuzz:
+	@dpkg-query -W -f='$${Status}' libclang-rt-14-dev 2>/dev/null | grep -q 'ok installed' || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang libclang-rt-14-dev >/dev/null; }
+	@mkdir -p build-fuzz
+	@set -e; for f in fuzz/fuzz_*.c; do n=$$(basename $$f .c); c=$${n#fuzz_}; \
+		clang -g -O1 -std=gnu11 -D_GNU_SOURCE -DWARDEN_VERSION='"fuzz"' -Isrc \
+			-fsanitize=fuzzer,address,undefined -o build-fuzz/$$n $$f $(FUZZ_SRCS) -linih -ljansson; \
+		mkdir -p fuzz/corpus/$$c; echo "== $$n ($(FUZZ_SECONDS) s)"; \
+		build-fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 fuzz/corpus/$$c 2>&1 | tail -n 2; done
+
+# Unit tests under valgrind (the integration tier runs under ASan with SAN=1).
+valgrind: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do valgrind -q --error-exitcode=1 --leak-check=full $$t; done
+
+# Line coverage of the unit and integration tiers; prints the uncovered lines per module.
+coverage:
+	$(MAKE) BUILD=build-cov CFLAGS="-O0 -g --coverage" LDFLAGS="--coverage" all unit integration
+	@for s in $(SRCS); do gcov -o build-cov $$s >/dev/null 2>&1; done
+	@for f in *.c.gcov; do printf '%-22s %s uncovered lines\n' "$${f%.gcov}" \
+		"$$(grep -c '^ *#####' $$f)"; done; rm -f *.gcov
 
 clean:
-	rm -rf build build-san build-static
+	rm -rf build build-san build-static build-fuzz build-cov
 
 -include $(OBJS:.o=.d)

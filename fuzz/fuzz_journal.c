@@ -5,6 +5,7 @@
 // must be the last one read back.
 #include <sys/stat.h>
 #include <sys/types.h>
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -77,8 +78,7 @@ static int tally_visit(json_t *ev, void *ctx)
 static void check_tail(const struct journal *j)
 {
     char path[128];
-    int n = snprintf(path, sizeof(path), "%s/events.%012" PRIu64 ".jsonl", fuzz_dir,
-                     j->seg_index);
+    int n = snprintf(path, sizeof(path), "%s/events.%012" PRIu64 ".jsonl", fuzz_dir, j->seg_index);
     check(n > 0 && (size_t)n < sizeof(path), "path");
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     check(fd >= 0, "open newest segment");

@@ -212,67 +212,37 @@ static bool is_space(char c)
     return c != '\0' && strchr(SPACE_CHARS, c);
 }
 
-// Output cursor into argv_buf: every write is checked against the end.
-struct split_out {
-    char *buf;
-    size_t cap;
-    size_t len;
-};
-
-static int out_put(struct split_out *o, char c)
-{
-    if (o->len >= o->cap) {
-        return -ENOSPC;
-    }
-    o->buf[o->len++] = c;
-    return 0;
-}
-
-// One character at *pp inside double quotes; advances *pp past what it used.
-static int split_dquoted(const char **pp, struct split_out *o)
-{
-    const char *p = *pp;
-    if (p[0] == '\\' && p[1] != '\0' && strchr("\"\\$`", p[1])) {
-        *pp = p + 2;
-        return out_put(o, p[1]);
-    }
-    *pp = p + 1;
-    return out_put(o, p[0]);
-}
-
-/* Copy one word starting at *pp into o, unquoted, with its NUL. Returns NULL, or the
- * reason the command is bad. *pp ends on the space or NUL after the word. */
-static const char *split_word(const char **pp, struct split_out *o)
+/* Copy one word starting at *pp into buf at *len, unquoted, with its NUL. Returns NULL or
+ * the reason the command is bad; *pp ends on the space or NUL after the word. */
+static const char *split_word(const char **pp, char *buf, size_t cap, size_t *len)
 {
     const char *p = *pp;
     char quote = 0;
-    int rc = 0;
-    while (*p != '\0' && rc == 0 && (quote || !is_space(*p))) {
-        if (quote == '"' && *p != '"') {
-            rc = split_dquoted(&p, o);
-        } else if (quote == '\'' && *p != '\'') {
-            rc = out_put(o, *p++);
-        } else if (quote) {
-            quote = 0; // the closing quote
-            p++;
-        } else if (*p == '\'' || *p == '"') {
-            quote = *p++;
-        } else if (*p == '\\') {
-            if (p[1] == '\0') {
-                return "trailing backslash";
-            }
-            rc = out_put(o, p[1]);
-            p += 2;
-        } else {
-            rc = out_put(o, *p++);
+    while (*p != '\0' && (quote || !is_space(*p))) {
+        if (*len + 1 >= cap) {
+            return "too long"; // keeps room for this byte and the NUL
         }
+        if (quote ? *p == quote : (*p == '\'' || *p == '"')) {
+            quote = quote ? 0 : *p;
+            p++;
+            continue;
+        }
+        // Outside quotes \ escapes anything; inside "..." only \" \\ \$ \`; inside '...' none.
+        bool esc = *p == '\\' &&
+                   (quote == 0 || (quote == '"' && p[1] != '\0' && strchr("\"\\$`", p[1])));
+        if (esc && p[1] == '\0') {
+            return "trailing backslash";
+        }
+        p += esc;
+        buf[(*len)++] = *p++;
     }
     if (quote) {
         return quote == '\'' ? "unterminated single quote" : "unterminated double quote";
     }
-    if (rc != 0 || out_put(o, '\0') != 0) {
+    if (*len >= cap) {
         return "too long";
     }
+    buf[(*len)++] = '\0';
     *pp = p;
     return NULL;
 }
@@ -280,8 +250,8 @@ static const char *split_word(const char **pp, struct split_out *o)
 // The words of sc->command, as sh would split them without expanding anything.
 static const char *split_words(struct svc_config *sc)
 {
-    struct split_out o = {sc->argv_buf, sizeof(sc->argv_buf), 0};
     const char *p = sc->command;
+    size_t len = 0;
     int argc = 0;
     for (;;) {
         while (is_space(*p)) {
@@ -293,8 +263,8 @@ static const char *split_words(struct svc_config *sc)
         if (argc == (int)COMMAND_ARGV_MAX) {
             return "too many words";
         }
-        sc->argv[argc] = o.buf + o.len;
-        const char *why = split_word(&p, &o);
+        sc->argv[argc] = sc->argv_buf + len;
+        const char *why = split_word(&p, sc->argv_buf, sizeof(sc->argv_buf), &len);
         if (why) {
             return why;
         }

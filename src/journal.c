@@ -2,6 +2,9 @@
 // Bounded append-only event journal: one JSON line per event, appended with a single
 // write(2) to numbered segment files; rotation deletes the oldest segment by its known
 // index, so disk use is capped at segment_bytes * segment_count and nothing is rewritten.
+// Choices: the directory is made like `mkdir -p` (0700 for each missing level); a line is
+// {"seq","time", then ev's members in ev's order}; a failed append consumes no seq; only a
+// torn tail is ever cut, complete lines that do not parse stay and read as bad.
 #include "journal.h"
 
 #include <sys/stat.h>
@@ -757,6 +760,7 @@ static int read_segment(struct reader *rd, int fd)
     return 0;
 }
 
+// *bad_lines is set to 0 first; an unterminated tail (not yet repaired) counts as bad.
 int journal_read(const char *dir, journal_visit_fn *fn, void *ctx, uint64_t *bad_lines)
 {
     uint64_t bad_local = 0;

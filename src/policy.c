@@ -164,6 +164,27 @@ static bool repeats(const struct failure_ring *r, unsigned n)
     return true;
 }
 
+// "7 consecutive failures; last 5, newest first: oom-killed, exit 2, signal 11, ..."
+static void describe_recent(const struct failure_ring *r, char *why, unsigned why_len)
+{
+    int n = snprintf(why, why_len, "%u consecutive failures; last %u, newest first:", r->count,
+            CRASHLOOP_FAILURES);
+    for (unsigned i = 0; i < CRASHLOOP_FAILURES && n > 0 && (unsigned)n < why_len; i++) {
+        const struct failure_sig *s = &r->sigs[(r->count - 1 - i) % CRASHLOOP_FAILURES];
+        const char *sep = i ? "," : "";
+        int m;
+        if (s->kind == EXIT_EXITED) {
+            m = snprintf(why + n, why_len - (unsigned)n, "%s exit %d", sep, s->code);
+        } else if (s->kind == EXIT_KILLED) {
+            m = snprintf(why + n, why_len - (unsigned)n, "%s signal %d", sep, s->signal);
+        } else {
+            m = snprintf(why + n, why_len - (unsigned)n, "%s %s", sep,
+                    policy_exit_kind_name(s->kind));
+        }
+        n = m < 0 ? -1 : n + m;
+    }
+}
+
 enum breaker_verdict policy_breaker(const struct failure_ring *r, uint64_t restart_max,
         char *why, unsigned why_len)
 {
@@ -198,8 +219,7 @@ enum breaker_verdict policy_breaker(const struct failure_ring *r, uint64_t resta
         return BREAKER_OPEN;
     }
     if (r->count >= CRASHLOOP_FAILURES) {
-        (void)snprintf(why, why_len, "%u consecutive failures, last: %s", r->count,
-                policy_exit_kind_name(last->kind));
+        describe_recent(r, why, why_len);
         return BREAKER_CRASHLOOP;
     }
     return BREAKER_RETRY;

@@ -342,6 +342,9 @@ static json_t *exit_json(const struct service *svc)
     if (e->kind == EXIT_OOM_KILLED) {
         (void)json_object_set_new(o, "victim", json_string(e->main_oom ? "main" : "child"));
         (void)json_object_set_new(o, "limit", json_string("memory_max"));
+        // the cgroup's high-water mark: usage when the kernel killed at the limit
+        (void)json_object_set_new(o, "usage_at_kill_bytes",
+                json_integer((json_int_t)st->memory_peak_bytes));
     }
     if (st->has_memory) {
         (void)json_object_set_new(o, "memory_peak_bytes", json_integer((json_int_t)st->memory_peak_bytes));

@@ -11,11 +11,23 @@ skip() { echo "$*"; exit 77; }
 log() { echo "# $*"; }
 
 cleanup() {
+    _rc=$?
     if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
         kill -TERM "$DAEMON_PID" 2>/dev/null
         wait_until 20 "! kill -0 $DAEMON_PID 2>/dev/null" || kill -KILL "$DAEMON_PID" 2>/dev/null
+        wait "$DAEMON_PID"
+        _drc=$?
+        if [ "$_drc" != 0 ] && [ "$_rc" = 0 ]; then
+            echo "FAIL: daemon exited $_drc after SIGTERM"; tail -n 30 "$T/daemon.out"; _rc=1
+        fi
+    fi
+    # Under SAN=1 a sanitizer report anywhere in this test's output fails it.
+    if grep -rl -e 'Sanitizer' -e 'runtime error:' "$T" >/dev/null 2>&1; then
+        echo "FAIL: sanitizer report:"; grep -rh -A 20 -e 'Sanitizer' -e 'runtime error:' "$T" | head -n 60
+        _rc=1
     fi
     rm -rf "$T"
+    exit "$_rc"
 }
 trap cleanup EXIT
 

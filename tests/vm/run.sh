@@ -134,6 +134,7 @@ printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:
     >"$r/etc/passwd"
 printf 'root:x:0:\ntty:x:5:\nnogroup:x:65534:\n' >"$r/etc/group"
 printf '127.0.0.1 localhost warden-vm\n::1 localhost\n' >"$r/etc/hosts"
+printf 'passwd: files\ngroup: files\nhosts: files\n' >"$r/etc/nsswitch.conf"
 if [ -n "${T_FILTER:-}" ]; then
     case $T_FILTER in *"'"*) die "T_FILTER must not contain a quote" ;; esac
     printf "T_FILTER='%s'\n" "$T_FILTER" >"$r/vm.env"
