@@ -71,7 +71,7 @@ san-test:
 	$(MAKE) SAN=1 unit integration
 
 static:
-	$(MAKE) STATIC=1 $(BUILD)-static/warden BUILD=build-static
+	$(MAKE) STATIC=1 BUILD=build-static build-static/warden
 
 vm: deps
 	$(MAKE) STATIC=1 BUILD=build-static all

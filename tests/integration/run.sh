@@ -8,6 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${HELPERS:?set HELPERS to the helpers dir}"
 export WARDEN HELPERS
 pass=0 fail=0 skip=0 failed=""
+echo "integration: $("$WARDEN" version) on $(uname -r)"
 for t in "$here"/t_*${T_FILTER:-}*.sh; do
     [ -f "$t" ] || continue
     name=$(basename "$t" .sh)

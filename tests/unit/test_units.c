@@ -101,7 +101,7 @@ static void test_size_table(void **state)
         }
         if (rc == 0 && got != c->want) {
             fail_msg("size \"%s\": %llu, want %llu", c->in, (unsigned long long)got,
-                    (unsigned long long)c->want);
+                     (unsigned long long)c->want);
         }
         if (rc != 0) {
             assert_int_equal(got, 12345); // untouched on error
@@ -220,7 +220,7 @@ static void test_duration_table(void **state)
         }
         if (rc == 0 && got != c->want) {
             fail_msg("duration \"%s\": %llu, want %llu", c->in, (unsigned long long)got,
-                    (unsigned long long)c->want);
+                     (unsigned long long)c->want);
         }
         if (rc != 0) {
             assert_int_equal(got, 12345);
@@ -263,6 +263,7 @@ static const struct range_case range_cases[] = {
         {"..5m", -EINVAL, 0, 0, "MIN is not a duration"},
         {"..", -EINVAL, 0, 0, "MIN is not a duration"},
         {"5m..1s", -EINVAL, 0, 0, "MIN is above MAX"},
+        {"1001ms..1s", -EINVAL, 0, 0, "MIN is above MAX"},
         {"0..1s", -EINVAL, 0, 0, "MIN is 0"},
         {"0s..1s", -EINVAL, 0, 0, "MIN is 0"},
         {"1s", -EINVAL, 0, 0, "no \"..\""},
@@ -292,7 +293,7 @@ static void test_range_table(void **state)
         }
         if (rc == 0 && (lo != c->lo || hi != c->hi)) {
             fail_msg("range \"%s\": %llu..%llu", c->in, (unsigned long long)lo,
-                    (unsigned long long)hi);
+                     (unsigned long long)hi);
         }
         if (rc != 0) {
             assert_true(lo == 7 && hi == 7);
@@ -347,14 +348,14 @@ static void test_uint_table(void **state)
         int rc = units_parse_uint(c->in, c->min, c->max, &got, &eb);
         if (rc != c->rc || (rc == 0 && got != c->want) || (rc != 0 && got != 12345)) {
             fail_msg("uint \"%s\": rc %d got %llu (%s)", c->in, rc, (unsigned long long)got,
-                    eb.msg);
+                     eb.msg);
         }
     }
     struct errbuf eb = {{0}, NULL, 0};
     uint64_t v;
     assert_int_equal(units_parse_uint("11", 1, 10, &v, &eb), -EINVAL);
-    assert_string_equal(eb.msg,
-            "invalid number \"11\" (out of range): expected a whole number from 1 to 10");
+    assert_string_equal(
+            eb.msg, "invalid number \"11\" (out of range): expected a whole number from 1 to 10");
     assert_int_equal(units_parse_uint("x", 0, 5, &v, &eb), -EINVAL);
     assert_string_equal(eb.msg, "invalid number \"x\": expected a whole number from 0 to 5");
 }
@@ -388,7 +389,7 @@ static void test_bool(void **state)
     assert_int_equal(units_parse_bool(NULL, &b, &eb), -EINVAL);
     assert_int_equal(units_parse_bool("maybe", &b, &eb), -EINVAL);
     assert_string_equal(eb.msg,
-            "invalid boolean \"maybe\": expected yes/no, true/false, on/off or 1/0");
+                        "invalid boolean \"maybe\": expected yes/no, true/false, on/off or 1/0");
 }
 
 static void test_format_bytes(void **state)
@@ -501,7 +502,7 @@ static void test_quote(void **state)
         char small[12];
         memset(small, 'Z', sizeof(small));
         units_quote(long_in, SIZE_MAX, small, len);
-        assert_true(strlen(small) < len); // always terminated inside the buffer
+        assert_true(strlen(small) < len);  // always terminated inside the buffer
         assert_int_equal(small[len], 'Z'); // and nothing written past it
     }
 }
