@@ -4,6 +4,7 @@
 #include "cgroup.h"
 
 #include <sys/stat.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -393,4 +394,141 @@ int cgroup_stats(struct cgroup_sys *sys, struct cgroup_svc *cg, struct cgroup_st
 int cgroup_destroy(struct cgroup_sys *sys, struct cgroup_svc *cg)
 {
     return sys->ops->destroy(sys, cg);
+}
+
+static unsigned long pidns_inode(void)
+{
+    struct stat st;
+    return stat("/proc/self/ns/pid", &st) == 0 ? (unsigned long)st.st_ino : 0;
+}
+
+void cgroup_group_name(char *buf, size_t len)
+{
+    (void)snprintf(buf, len, "warden.%lu-%d", pidns_inode(), (int)getpid());
+}
+
+// Is pid a live warden? (its comm is "warden"; a recycled pid of another program is not)
+static bool is_live_warden(long pid)
+{
+    char path[64], comm[32] = "";
+    (void)snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return false;
+    }
+    ssize_t n = read(fd, comm, sizeof(comm) - 1);
+    (void)close(fd);
+    comm[n > 0 ? n : 0] = '\0';
+    return strncmp(comm, "warden", 6) == 0;
+}
+
+// Count the pids in dirfd/cgroup.procs.
+static unsigned count_procs(int dirfd)
+{
+    char buf[CGROUP_FILE_MAX];
+    unsigned n = 0;
+    if (cgroup_read_at(dirfd, "cgroup.procs", buf, sizeof(buf)) == 0) {
+        for (const char *p = buf; *p; p++) {
+            n += *p == '\n';
+        }
+    }
+    return n;
+}
+
+// Kill and remove one stale group directory and its service subdirectories.
+static int reap_group(const char *path, unsigned *procs)
+{
+    DIR *d = opendir(path);
+    if (!d) {
+        return -errno;
+    }
+    int rc = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char sub[CGROUP_PATH_MAX];
+        if (e->d_type != DT_DIR || e->d_name[0] == '.' ||
+                cgroup_path_join(sub, path, e->d_name, NULL) < 0) {
+            continue;
+        }
+        int fd = open(sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) {
+            continue;
+        }
+        *procs += count_procs(fd);
+        if (cgroup_write_at(fd, "cgroup.kill", "1") < 0) {
+            (void)cgroup_kill_procs_at(fd, SIGKILL);
+        }
+        (void)close(fd);
+        // the kill is asynchronous: give the tasks a moment to leave before rmdir
+        for (int tries = 0; tries < 100 && rmdir(sub) < 0 && errno == EBUSY; tries++) {
+            (void)usleep(10000);
+        }
+    }
+    (void)closedir(d);
+    if (rmdir(path) < 0 && errno != ENOENT) {
+        rc = -errno;
+    }
+    return rc;
+}
+
+// Sweep one hierarchy's parent directory (the one holding our warden.PID group).
+static int reap_in(const char *group, unsigned *groups, unsigned *procs)
+{
+    char parent[CGROUP_PATH_MAX];
+    if (!group[0] || copy_str(parent, group, sizeof(parent)) < 0) {
+        return 0;
+    }
+    char *slash = strrchr(parent, '/');
+    if (!slash) {
+        return 0;
+    }
+    *slash = '\0';
+    DIR *d = opendir(parent);
+    if (!d) {
+        return -errno;
+    }
+    int rc = 0;
+    unsigned long ns = pidns_inode();
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char *end = NULL;
+        if (strncmp(e->d_name, "warden.", 7) != 0) {
+            continue;
+        }
+        unsigned long ino = strtoul(e->d_name + 7, &end, 10);
+        if (ino != ns || *end != '-') {
+            continue; // another pid namespace's warden: its pid means nothing here
+        }
+        long pid = strtol(end + 1, &end, 10);
+        if (pid <= 0 || pid == (long)getpid() || (*end && strcmp(end, ".self") != 0) ||
+                is_live_warden(pid)) {
+            continue;
+        }
+        char path[CGROUP_PATH_MAX];
+        if (cgroup_path_join(path, parent, e->d_name, NULL) < 0) {
+            continue;
+        }
+        int r = *end ? (rmdir(path) < 0 ? -errno : 0) : reap_group(path, procs);
+        if (r == 0 && !*end) {
+            (*groups)++;
+        }
+        rc = rc ? rc : r;
+    }
+    (void)closedir(d);
+    return rc;
+}
+
+int cgroup_reap_stale(struct cgroup_sys *sys, unsigned *groups, unsigned *procs)
+{
+    *groups = *procs = 0;
+    if (sys->kind == CGROUP_NONE) {
+        return 0;
+    }
+    // The same group exists in each hierarchy: count groups and processes in the first
+    // (where the kill happens), only clean up in the others.
+    unsigned g_other = 0, p_other = 0;
+    int rc = reap_in(sys->v2_group, groups, procs);
+    int rc2 = reap_in(sys->mem_group, *groups ? &g_other : groups, *procs ? &p_other : procs);
+    int rc3 = reap_in(sys->pids_group, &g_other, &p_other);
+    return rc ? rc : (rc2 ? rc2 : rc3);
 }

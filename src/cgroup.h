@@ -89,6 +89,13 @@ enum cgroup_kind cgroup_parse(struct cgroup_sys *sys, const char *mountinfo,
 
 const char *cgroup_kind_name(enum cgroup_kind kind);
 
+/* After setup: find groups left by a warden that died without cleaning up (directories
+ * "warden.NSINO-PID" beside ours, from our pid namespace, whose PID is gone or is not a
+ * warden), kill every process in
+ * them and remove them. *groups and *procs count what was removed and killed. 0 or -errno
+ * (the first error; the sweep goes on past it). */
+int cgroup_reap_stale(struct cgroup_sys *sys, unsigned *groups, unsigned *procs);
+
 /* Backend-independent entry points (dispatch through sys->ops). */
 int cgroup_setup(struct cgroup_sys *sys);
 void cgroup_teardown(struct cgroup_sys *sys);
@@ -114,6 +121,9 @@ int cgroup_read_key_at(int dirfd, const char *file, const char *key, uint64_t *o
  * empty or CGROUP_KILL_ROUNDS passes (a forking tree can outrun a single pass). */
 int cgroup_kill_procs_at(int dirfd, int sig);
 int cgroup_mkdir(const char *path, int *fd);
+/* Our group's directory name: "warden.NSINO-PID" (the pid namespace's inode makes the pid
+ * meaningful when stale groups are judged). */
+void cgroup_group_name(char *buf, size_t len);
 int cgroup_path_join(char *out, const char *a, const char *b, const char *c);
 
 extern const struct cgroup_ops cgroup_v2_ops;

@@ -12,8 +12,8 @@
 
 static int make_group(char *group, const char *mount, const char *self)
 {
-    char name[32], base[CGROUP_PATH_MAX];
-    (void)snprintf(name, sizeof(name), "warden.%d", (int)getpid());
+    char name[64], base[CGROUP_PATH_MAX];
+    cgroup_group_name(name, sizeof(name));
     int rc = cgroup_path_join(base, mount, self, NULL);
     if (rc == 0) {
         rc = cgroup_path_join(group, base, name, NULL);

@@ -30,9 +30,9 @@ static bool enable_controllers(int dirfd)
 
 static int v2_setup(struct cgroup_sys *sys)
 {
-    char self[CGROUP_PATH_MAX], name[32];
+    char self[CGROUP_PATH_MAX], name[64];
     int rc = cgroup_path_join(self, sys->v2_mount, sys->v2_self, NULL);
-    (void)snprintf(name, sizeof(name), "warden.%d", (int)getpid());
+    cgroup_group_name(name, sizeof(name));
     if (rc == 0) {
         rc = cgroup_path_join(sys->v2_group, self, name, NULL);
     }
@@ -44,7 +44,7 @@ static int v2_setup(struct cgroup_sys *sys)
         return selffd;
     }
     if (strcmp(sys->v2_self, "/") != 0) {
-        char leaf[40];
+        char leaf[80];
         (void)snprintf(leaf, sizeof(leaf), "%s.self", name);
         int pfd = -1;
         rc = cgroup_path_join(sys->v2_parking, self, leaf, NULL);

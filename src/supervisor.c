@@ -357,6 +357,16 @@ static void setup_cgroups(struct supervisor *sup)
     if (sup->cgs.warning[0]) {
         log_warnx("cgroup %s: %s", cgroup_kind_name(sup->cgs.kind), sup->cgs.warning);
     }
+    unsigned groups = 0, procs = 0;
+    rc = cgroup_reap_stale(&sup->cgs, &groups, &procs);
+    if (groups) {
+        log_warnx("removed %u cgroup group%s left by a warden that died, killing %u "
+                  "process%s still in them",
+                groups, groups == 1 ? "" : "s", procs, procs == 1 ? "" : "es");
+    }
+    if (rc < 0) {
+        log_warnx("unable to remove every stale warden cgroup: %s (continuing)", strerror(-rc));
+    }
 }
 
 int sup_init(struct supervisor *sup, struct warden_config *cfg, bool run_mode, char *msg,
