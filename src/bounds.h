@@ -4,36 +4,36 @@
 #ifndef WARDEN_BOUNDS_H
 #define WARDEN_BOUNDS_H
 
-#define SERVICES_MAX         64u   /* services in one config */
-#define SERVICE_NAME_MAX     48u   /* bytes incl. NUL; [A-Za-z0-9_.-], no leading dot */
-#define COMMAND_BYTES_MAX    1024u /* bytes of a `command =` value incl. NUL */
-#define COMMAND_ARGV_MAX     64u   /* words in a command */
-#define USER_NAME_MAX        33u   /* bytes incl. NUL (useradd allows 32) */
-#define CONFIG_LINE_MAX      2048u /* libinih line buffer (INI_MAX_LINE is 200 by default) */
+#define SERVICES_MAX      64u   /* services in one config */
+#define SERVICE_NAME_MAX  48u   /* bytes incl. NUL; [A-Za-z0-9_.-], no leading dot */
+#define COMMAND_BYTES_MAX 1024u /* bytes of a `command =` value incl. NUL */
+#define COMMAND_ARGV_MAX  64u   /* words in a command */
+#define USER_NAME_MAX     33u   /* bytes incl. NUL (useradd allows 32) */
+#define CONFIG_LINE_MAX   2048u /* libinih line buffer (INI_MAX_LINE is 200 by default) */
 
 #define JOURNAL_SEGMENT_BYTES (1u << 20) /* bytes per journal segment */
 #define JOURNAL_SEGMENT_COUNT 8u         /* segments kept: the journal takes <= 8 MiB */
 #define JOURNAL_LINE_MAX      4096u      /* bytes of one event line incl. newline */
 #define JOURNAL_SYNC_MS       1000u      /* fsync debounce for ordinary events */
 
-#define CONTROL_CLIENTS_MAX   16u        /* concurrent control connections */
-#define CONTROL_REQUEST_MAX   4096u      /* bytes of one request line */
-#define CONTROL_RESPONSE_MAX  (256u << 10) /* bytes of one response */
-#define CONTROL_TIMEOUT_MS    2000u      /* a client must finish its request within this */
+#define CONTROL_CLIENTS_MAX  16u          /* concurrent control connections */
+#define CONTROL_REQUEST_MAX  4096u        /* bytes of one request line */
+#define CONTROL_RESPONSE_MAX (256u << 10) /* bytes of one response */
+#define CONTROL_TIMEOUT_MS   2000u        /* a client must finish its request within this */
 
-#define LOOP_FDS_MAX          1024u      /* highest fd number the loop can watch */
-#define LOOP_EVENTS_BATCH     32u        /* epoll_wait batch */
+#define LOOP_FDS_MAX      1024u /* highest fd number the loop can watch */
+#define LOOP_EVENTS_BATCH 32u   /* epoll_wait batch */
 
-#define LOG_LINE_MAX          4096u      /* a service output line; longer ones are split */
-#define LOG_PREFIX_MAX        (SERVICE_NAME_MAX + 4u)
+#define LOG_LINE_MAX   4096u /* a service output line; longer ones are split */
+#define LOG_PREFIX_MAX (SERVICE_NAME_MAX + 4u)
 
-#define CRASHLOOP_FAILURES    5u    /* consecutive failures before crash-looping */
+#define CRASHLOOP_FAILURES      5u     /* consecutive failures before crash-looping */
 #define DETERMINISTIC_WINDOW_MS 10000u /* a failure this soon after start may be deterministic */
-#define EXEC_FAIL_BREAKER     3u    /* exec failures in a row before the breaker opens */
-#define REAP_BATCH_MAX        4096u /* waitpid calls per wakeup before yielding to the loop */
+#define EXEC_FAIL_BREAKER       3u     /* exec failures in a row before the breaker opens */
+#define REAP_BATCH_MAX          4096u  /* waitpid calls per wakeup before yielding to the loop */
 
-#define CGROUP_PATH_MAX       256u  /* bytes of one cgroup directory path incl. NUL */
-#define CGROUP_FILE_MAX       4096u /* bytes read from one cgroup control file */
-#define CGROUP_KILL_ROUNDS    64u   /* procs-list kill passes before giving up (v1 fallback) */
+#define CGROUP_PATH_MAX    256u  /* bytes of one cgroup directory path incl. NUL */
+#define CGROUP_FILE_MAX    4096u /* bytes read from one cgroup control file */
+#define CGROUP_KILL_ROUNDS 64u   /* procs-list kill passes before giving up (v1 fallback) */
 
 #endif

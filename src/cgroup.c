@@ -4,6 +4,7 @@
 #include "cgroup.h"
 
 #include <sys/stat.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -29,7 +30,7 @@ void cgroup_svc_init(struct cgroup_svc *cg)
 int cgroup_path_join(char *out, const char *a, const char *b, const char *c)
 {
     int n = snprintf(out, CGROUP_PATH_MAX, "%s%s%s%s%s", a, (b && *b) ? "/" : "", b ? b : "",
-            (c && *c) ? "/" : "", c ? c : "");
+                     (c && *c) ? "/" : "", c ? c : "");
     if (n < 0 || (unsigned)n >= CGROUP_PATH_MAX) {
         out[0] = '\0';
         return -ENAMETOOLONG;
@@ -121,7 +122,7 @@ static void parse_cgroup_line(struct cgroup_sys *sys, char *line)
 }
 
 enum cgroup_kind cgroup_parse(struct cgroup_sys *sys, const char *mountinfo,
-        const char *proc_cgroup)
+                              const char *proc_cgroup)
 {
     char line[1024]; // a mountinfo or cgroup line; longer ones are not cgroup mounts we use
     for (const char *p = mountinfo; p && *p;) {
@@ -201,8 +202,9 @@ int cgroup_detect(struct cgroup_sys *sys, const char *force)
         }
     }
     sys->kind = kind;
-    sys->ops = kind == CGROUP_V2 ? &cgroup_v2_ops
-             : kind == CGROUP_HYBRID ? &cgroup_hybrid_ops : &cgroup_none_ops;
+    sys->ops = kind == CGROUP_V2       ? &cgroup_v2_ops
+               : kind == CGROUP_HYBRID ? &cgroup_hybrid_ops
+                                       : &cgroup_none_ops;
     return 0;
 }
 
@@ -447,7 +449,7 @@ static int reap_group(const char *path, unsigned *procs)
     while ((e = readdir(d))) {
         char sub[CGROUP_PATH_MAX];
         if (e->d_type != DT_DIR || e->d_name[0] == '.' ||
-                cgroup_path_join(sub, path, e->d_name, NULL) < 0) {
+            cgroup_path_join(sub, path, e->d_name, NULL) < 0) {
             continue;
         }
         int fd = open(sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -501,7 +503,7 @@ static int reap_in(const char *group, unsigned *groups, unsigned *procs)
         }
         long pid = strtol(end + 1, &end, 10);
         if (pid <= 0 || pid == (long)getpid() || (*end && strcmp(end, ".self") != 0) ||
-                is_live_warden(pid)) {
+            is_live_warden(pid)) {
             continue;
         }
         char path[CGROUP_PATH_MAX];

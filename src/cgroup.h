@@ -7,6 +7,7 @@
 #define WARDEN_CGROUP_H
 
 #include <sys/types.h>
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -34,7 +35,7 @@ struct cgroup_stats {
 /* One service's cgroup. Directory fds are opened at create time so the child can attach
  * itself between fork and exec with openat+write only. -1 when absent. */
 struct cgroup_svc {
-    char v2_path[CGROUP_PATH_MAX]; /* unified dir (v2, or hybrid with unified mounted) */
+    char v2_path[CGROUP_PATH_MAX];   /* unified dir (v2, or hybrid with unified mounted) */
     char mem_path[CGROUP_PATH_MAX];  /* v1 memory dir (hybrid) */
     char pids_path[CGROUP_PATH_MAX]; /* v1 pids dir (hybrid) */
     int v2_fd;
@@ -61,15 +62,15 @@ struct cgroup_ops {
 struct cgroup_sys {
     enum cgroup_kind kind;
     const struct cgroup_ops *ops;
-    char mountinfo_path[CGROUP_PATH_MAX]; /* default /proc/self/mountinfo */
+    char mountinfo_path[CGROUP_PATH_MAX];   /* default /proc/self/mountinfo */
     char proc_cgroup_path[CGROUP_PATH_MAX]; /* default /proc/self/cgroup */
-    char v2_mount[CGROUP_PATH_MAX];   /* cgroup2 mount point, "" when none */
-    char mem_mount[CGROUP_PATH_MAX];  /* v1 memory mount, "" when none */
-    char pids_mount[CGROUP_PATH_MAX]; /* v1 pids mount, "" when none */
-    char v2_self[CGROUP_PATH_MAX];    /* our cgroup path inside each hierarchy */
+    char v2_mount[CGROUP_PATH_MAX];         /* cgroup2 mount point, "" when none */
+    char mem_mount[CGROUP_PATH_MAX];        /* v1 memory mount, "" when none */
+    char pids_mount[CGROUP_PATH_MAX];       /* v1 pids mount, "" when none */
+    char v2_self[CGROUP_PATH_MAX];          /* our cgroup path inside each hierarchy */
     char mem_self[CGROUP_PATH_MAX];
     char pids_self[CGROUP_PATH_MAX];
-    char v2_group[CGROUP_PATH_MAX];   /* directory holding the service cgroups */
+    char v2_group[CGROUP_PATH_MAX]; /* directory holding the service cgroups */
     char mem_group[CGROUP_PATH_MAX];
     char pids_group[CGROUP_PATH_MAX];
     char v2_parking[CGROUP_PATH_MAX]; /* v2: leaf warden moved itself into, "" if none */
@@ -85,7 +86,7 @@ int cgroup_detect(struct cgroup_sys *sys, const char *force);
 /* Parse a mountinfo text and a /proc/PID/cgroup text into sys (pure; unit-tested).
  * Returns the detected kind. */
 enum cgroup_kind cgroup_parse(struct cgroup_sys *sys, const char *mountinfo,
-        const char *proc_cgroup);
+                              const char *proc_cgroup);
 
 const char *cgroup_kind_name(enum cgroup_kind kind);
 

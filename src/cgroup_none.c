@@ -3,19 +3,19 @@
 // become rlimits set by spawn. What is lost, and said at start: a grandchild that calls
 // setsid() leaves the group and survives stop; memory_max is RLIMIT_AS (virtual memory);
 // no OOM attribution and no pids.max.
-#include "cgroup.h"
-
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+
+#include "cgroup.h"
 
 static int none_setup(struct cgroup_sys *sys)
 {
     sys->limits_enforced = false;
     (void)snprintf(sys->warning, sizeof(sys->warning),
-            "no cgroups: services are tracked by process group (a setsid() grandchild "
-            "escapes stop), memory_max is applied as RLIMIT_AS, pids_max is not enforced, "
-            "OOM kills cannot be attributed");
+                   "no cgroups: services are tracked by process group (a setsid() grandchild "
+                   "escapes stop), memory_max is applied as RLIMIT_AS, pids_max is not enforced, "
+                   "OOM kills cannot be attributed");
     return 0;
 }
 

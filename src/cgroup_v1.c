@@ -2,13 +2,13 @@
 // Hybrid backend: memory and pids controllers on cgroup v1, plus the unified (v2)
 // hierarchy when mounted, which gives cgroup.kill and cgroup.events without controllers.
 // Services live in warden.PID/NAME in each hierarchy, below warden's own cgroups.
-#include "cgroup.h"
-
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "cgroup.h"
 
 static int make_group(char *group, const char *mount, const char *self)
 {
@@ -35,7 +35,8 @@ static int v1_setup(struct cgroup_sys *sys)
     }
     sys->limits_enforced = true;
     if (!sys->v2_group[0]) {
-        (void)snprintf(sys->warning, sizeof(sys->warning),
+        (void)snprintf(
+                sys->warning, sizeof(sys->warning),
                 "no unified cgroup hierarchy: stop walks cgroup.procs instead of cgroup.kill");
     }
     return 0;
@@ -110,7 +111,8 @@ static int v1_populated(struct cgroup_svc *cg, bool *populated)
 static int v1_stats(struct cgroup_svc *cg, struct cgroup_stats *st)
 {
     int fd = cg->mem_fd;
-    st->has_memory = cgroup_read_u64_at(fd, "memory.usage_in_bytes", &st->memory_current_bytes) == 0;
+    st->has_memory =
+            cgroup_read_u64_at(fd, "memory.usage_in_bytes", &st->memory_current_bytes) == 0;
     if (st->has_memory) {
         (void)cgroup_read_u64_at(fd, "memory.max_usage_in_bytes", &st->memory_peak_bytes);
         (void)cgroup_read_u64_at(fd, "memory.limit_in_bytes", &st->memory_max_bytes);

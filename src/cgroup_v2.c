@@ -2,14 +2,14 @@
 // Pure cgroup v2 backend. Layout: warden leaves its own cgroup C for the leaf
 // C/warden.PID.self (v2 forbids processes in a cgroup that distributes controllers,
 // except at the root), enables memory and pids in C, and puts services in C/warden.PID/NAME.
-#include "cgroup.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "cgroup.h"
 
 static int open_dir(const char *path)
 {
@@ -52,8 +52,7 @@ static int v2_setup(struct cgroup_sys *sys)
             rc = cgroup_mkdir(sys->v2_parking, &pfd);
         }
         if (rc == 0) {
-            rc = cgroup_attach(&(struct cgroup_svc){.v2_fd = pfd, .mem_fd = -1, .pids_fd = -1},
-                    0);
+            rc = cgroup_attach(&(struct cgroup_svc){.v2_fd = pfd, .mem_fd = -1, .pids_fd = -1}, 0);
         }
         if (pfd >= 0) {
             (void)close(pfd);
@@ -74,9 +73,9 @@ static int v2_setup(struct cgroup_sys *sys)
     (void)close(gfd);
     if (!sys->limits_enforced) {
         (void)snprintf(sys->warning, sizeof(sys->warning),
-                "memory/pids controllers unavailable below %s (other processes share it?): "
-                "limits are not enforced, containment still is",
-                self);
+                       "memory/pids controllers unavailable below %s (other processes share it?): "
+                       "limits are not enforced, containment still is",
+                       self);
     }
     return 0;
 }
@@ -166,8 +165,8 @@ static void v2_teardown(struct cgroup_sys *sys)
         if (cgroup_path_join(self, sys->v2_mount, sys->v2_self, NULL) == 0) {
             int fd = open_dir(self);
             if (fd >= 0) {
-                (void)cgroup_attach(
-                        &(struct cgroup_svc){.v2_fd = fd, .mem_fd = -1, .pids_fd = -1}, 0);
+                (void)cgroup_attach(&(struct cgroup_svc){.v2_fd = fd, .mem_fd = -1, .pids_fd = -1},
+                                    0);
                 (void)close(fd);
             }
         }

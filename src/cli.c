@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include <sys/sysinfo.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
@@ -141,7 +142,7 @@ int cli_check(int argc, char **argv)
         return rc;
     }
     (void)printf("%s: ok (%u service%s)\n", path, cfg.service_count,
-            cfg.service_count == 1 ? "" : "s");
+                 cfg.service_count == 1 ? "" : "s");
     return CLI_OK;
 }
 
@@ -193,7 +194,7 @@ static int set_argv(struct svc_config *sc, int argc, char **argv)
         sc->argv[i] = sc->argv_buf + off;
         off += len;
         int n = snprintf(sc->command + coff, sizeof(sc->command) - coff, "%s%s", i ? " " : "",
-                argv[i]);
+                         argv[i]);
         coff = (n > 0 && coff + (size_t)n < sizeof(sc->command)) ? coff + (size_t)n : coff;
     }
     sc->argv[argc] = NULL;
@@ -234,9 +235,9 @@ static int run_option(int ch, const char *arg, struct warden_config *cfg, struct
             sc->restart = RESTART_NEVER;
         } else {
             (void)fprintf(stderr,
-                    "warden: --restart: invalid value \"%s\": expected always, on-failure or "
-                    "never\n",
-                    arg);
+                          "warden: --restart: invalid value \"%s\": expected always, on-failure or "
+                          "never\n",
+                          arg);
             return CLI_USAGE;
         }
         return 0;
@@ -289,15 +290,18 @@ static int resolve_user(struct svc_config *sc)
 int cli_run(int argc, char **argv)
 {
     static const struct option opts[] = {{"name", required_argument, NULL, 'n'},
-            {"memory-max", required_argument, NULL, 'm'},
-            {"pids-max", required_argument, NULL, 'p'},
-            {"restart", required_argument, NULL, 'r'},
-            {"restart-max", required_argument, NULL, 'R'},
-            {"backoff", required_argument, NULL, 'b'},
-            {"stable-after", required_argument, NULL, 's'},
-            {"drain", required_argument, NULL, 'd'}, {"user", required_argument, NULL, 'u'},
-            {"state-dir", required_argument, NULL, 'S'},
-            {"socket", required_argument, NULL, 'k'}, {"debug", no_argument, NULL, 'D'}, {0}};
+                                         {"memory-max", required_argument, NULL, 'm'},
+                                         {"pids-max", required_argument, NULL, 'p'},
+                                         {"restart", required_argument, NULL, 'r'},
+                                         {"restart-max", required_argument, NULL, 'R'},
+                                         {"backoff", required_argument, NULL, 'b'},
+                                         {"stable-after", required_argument, NULL, 's'},
+                                         {"drain", required_argument, NULL, 'd'},
+                                         {"user", required_argument, NULL, 'u'},
+                                         {"state-dir", required_argument, NULL, 'S'},
+                                         {"socket", required_argument, NULL, 'k'},
+                                         {"debug", no_argument, NULL, 'D'},
+                                         {0}};
     static struct warden_config cfg;
     config_defaults(&cfg);
     cfg.host_memory_bytes = host_memory();
@@ -330,7 +334,7 @@ int cli_run(int argc, char **argv)
         struct errbuf eb;
         const char *b = basename(base);
         (void)snprintf(sc->name, sizeof(sc->name), "%s",
-                config_check_name(b, &eb) == 0 ? b : "service");
+                       config_check_name(b, &eb) == 0 ? b : "service");
     }
     if (rc == 0) {
         rc = resolve_user(sc);
@@ -349,7 +353,7 @@ int cli_version(int argc, char **argv)
     (void)cgroup_detect(&cgs, getenv("WARDEN_CGROUP"));
     if (json) {
         (void)printf("{\"version\": \"%s\", \"cgroup\": \"%s\"}\n", WARDEN_VERSION,
-                cgroup_kind_name(cgs.kind));
+                     cgroup_kind_name(cgs.kind));
     } else {
         (void)printf("warden %s (cgroup: %s)\n", WARDEN_VERSION, cgroup_kind_name(cgs.kind));
     }
@@ -367,14 +371,15 @@ int cli_journal_fill(int argc, char **argv)
     int rc = journal_open(&j, &o);
     if (rc < 0) {
         (void)fprintf(stderr, "warden: unable to open the journal in %s: %s\n", argv[1],
-                strerror(-rc));
+                      strerror(-rc));
         return CLI_RUNTIME;
     }
     unsigned long count = strtoul(argv[2], NULL, 10);
     uint64_t first = j.next_seq;
     for (unsigned long i = 0; i < count; i++) {
-        json_t *ev = json_pack("{s:s, s:s, s:I, s:s}", "service", "fill", "type", "test", "n",
-                (json_int_t)i, "pad", "0123456789abcdef0123456789abcdef0123456789abcdef");
+        json_t *ev =
+                json_pack("{s:s, s:s, s:I, s:s}", "service", "fill", "type", "test", "n",
+                          (json_int_t)i, "pad", "0123456789abcdef0123456789abcdef0123456789abcdef");
         rc = journal_append(&j, ev, i % 1000 == 999);
         json_decref(ev);
         if (rc < 0) {
@@ -384,8 +389,8 @@ int cli_journal_fill(int argc, char **argv)
         }
     }
     (void)printf("appended %lu events, seq %llu..%llu, repaired %llu bytes\n", count,
-            (unsigned long long)first, (unsigned long long)(j.next_seq - 1),
-            (unsigned long long)j.repaired_bytes);
+                 (unsigned long long)first, (unsigned long long)(j.next_seq - 1),
+                 (unsigned long long)j.repaired_bytes);
     journal_close(&j);
     return CLI_OK;
 }

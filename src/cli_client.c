@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: MIT
 // Client side of the control socket: status, start, stop, restart, events.
-#include "cli.h"
-
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -11,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "cli.h"
 #include "config.h"
 #include "control.h"
 #include "journal.h"
@@ -28,8 +27,10 @@ struct client_opts {
 static int parse_client(int argc, char **argv, struct client_opts *o)
 {
     static const struct option opts[] = {{"socket", required_argument, NULL, 'S'},
-            {"config", required_argument, NULL, 'c'}, {"json", no_argument, NULL, 'j'},
-            {"since", required_argument, NULL, 's'}, {0}};
+                                         {"config", required_argument, NULL, 'c'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {"since", required_argument, NULL, 's'},
+                                         {0}};
     optind = 1;
     int ch;
     while ((ch = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
@@ -73,7 +74,7 @@ static int socket_path(const struct client_opts *o, char *out, size_t len)
         int rc = config_load(&cfg, o->config, errs, 4, &nerrs);
         if (rc < 0) {
             (void)fprintf(stderr, "warden: %s: %s\n", o->config,
-                    nerrs ? errs[0].msg : strerror(-rc));
+                          nerrs ? errs[0].msg : strerror(-rc));
             return CLI_USAGE;
         }
         (void)snprintf(out, len, "%s", cfg.socket);
@@ -101,9 +102,9 @@ static int ask(const struct client_opts *o, const char *cmd, json_t **resp)
     json_decref(req);
     if (rc < 0) {
         (void)fprintf(stderr,
-                "warden: unable to reach the daemon at %s: %s (is it running? use -c FILE, "
-                "--socket PATH or $WARDEN_SOCKET)\n",
-                path, strerror(-rc));
+                      "warden: unable to reach the daemon at %s: %s (is it running? use -c FILE, "
+                      "--socket PATH or $WARDEN_SOCKET)\n",
+                      path, strerror(-rc));
         return CLI_RUNTIME;
     }
     if (!json_is_true(json_object_get(*resp, "ok"))) {
@@ -146,24 +147,23 @@ static void print_service(json_t *s)
     if (json_is_integer(pid)) {
         (void)snprintf(pidbuf, sizeof(pidbuf), "%lld", (long long)json_integer_value(pid));
         (void)units_format_duration(
-                (uint64_t)(json_real_value(json_object_get(s, "uptime_s")) * 1000), up,
-                sizeof(up));
+                (uint64_t)(json_real_value(json_object_get(s, "uptime_s")) * 1000), up, sizeof(up));
     }
     json_t *le = json_object_get(s, "last_exit");
     bool has_le = le && !json_is_null(le);
     (void)printf("%-16s %-13s %-7s %-9s %-8lld %-22s %-11s %s\n",
-            json_string_value(json_object_get(s, "name")),
-            json_string_value(json_object_get(s, "state")), pidbuf, up,
-            (long long)json_integer_value(json_object_get(s, "restarts")), mem, pids,
-            has_le ? json_string_value(json_object_get(le, "kind")) : "-");
+                 json_string_value(json_object_get(s, "name")),
+                 json_string_value(json_object_get(s, "state")), pidbuf, up,
+                 (long long)json_integer_value(json_object_get(s, "restarts")), mem, pids,
+                 has_le ? json_string_value(json_object_get(le, "kind")) : "-");
     const char *reason = json_string_value(json_object_get(s, "reason"));
     if (reason) {
         (void)printf("  why: %s\n", reason);
     }
     if (has_le) {
         (void)printf("  last exit: %s at %s: %s\n", json_string_value(json_object_get(le, "kind")),
-                json_string_value(json_object_get(le, "time")),
-                json_string_value(json_object_get(le, "reason")));
+                     json_string_value(json_object_get(le, "time")),
+                     json_string_value(json_object_get(le, "reason")));
     }
 }
 
@@ -175,8 +175,8 @@ static int cmd_status(const struct client_opts *o)
         return rc;
     }
     if (o->json) {
-        json_t *out = json_pack("{s:O, s:O}", "warden", json_object_get(resp, "warden"),
-                "services", json_object_get(resp, "services"));
+        json_t *out = json_pack("{s:O, s:O}", "warden", json_object_get(resp, "warden"), "services",
+                                json_object_get(resp, "services"));
         (void)json_dumpf(out, stdout, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
         (void)putchar('\n');
         json_decref(out);
@@ -184,13 +184,13 @@ static int cmd_status(const struct client_opts *o)
         return CLI_OK;
     }
     json_t *w = json_object_get(resp, "warden");
-    (void)printf("warden %s, pid %lld, cgroup %s%s\n",
-            json_string_value(json_object_get(w, "version")),
+    (void)printf(
+            "warden %s, pid %lld, cgroup %s%s\n", json_string_value(json_object_get(w, "version")),
             (long long)json_integer_value(json_object_get(w, "pid")),
             json_string_value(json_object_get(w, "cgroup")),
             json_is_true(json_object_get(w, "limits_enforced")) ? "" : " (limits NOT enforced)");
-    (void)printf("%-16s %-13s %-7s %-9s %-8s %-22s %-11s %s\n", "SERVICE", "STATE", "PID",
-            "UPTIME", "RESTARTS", "MEMORY now/peak/max", "PIDS", "LAST EXIT");
+    (void)printf("%-16s %-13s %-7s %-9s %-8s %-22s %-11s %s\n", "SERVICE", "STATE", "PID", "UPTIME",
+                 "RESTARTS", "MEMORY now/peak/max", "PIDS", "LAST EXIT");
     size_t i;
     json_t *s;
     json_array_foreach(json_object_get(resp, "services"), i, s)
@@ -228,14 +228,14 @@ static void print_event_text(json_t *ev)
     const char *key;
     json_t *v;
     (void)printf("%s %-12s %-14s", json_string_value(json_object_get(ev, "time")),
-            json_is_string(json_object_get(ev, "service"))
-                    ? json_string_value(json_object_get(ev, "service"))
-                    : "-",
-            json_string_value(json_object_get(ev, "type")));
+                 json_is_string(json_object_get(ev, "service"))
+                         ? json_string_value(json_object_get(ev, "service"))
+                         : "-",
+                 json_string_value(json_object_get(ev, "type")));
     json_object_foreach(ev, key, v)
     {
-        if (strcmp(key, "time") == 0 || strcmp(key, "service") == 0 ||
-                strcmp(key, "type") == 0 || strcmp(key, "seq") == 0) {
+        if (strcmp(key, "time") == 0 || strcmp(key, "service") == 0 || strcmp(key, "type") == 0 ||
+            strcmp(key, "seq") == 0) {
             continue;
         }
         char *txt = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -285,9 +285,9 @@ static int parse_since(const char *arg, char *out, size_t len)
         return 0;
     }
     (void)fprintf(stderr,
-            "warden: --since: invalid value \"%s\": expected a duration back from now (10m, "
-            "2h) or an RFC 3339 time (2026-11-23T05:00:00Z)\n",
-            arg);
+                  "warden: --since: invalid value \"%s\": expected a duration back from now (10m, "
+                  "2h) or an RFC 3339 time (2026-11-23T05:00:00Z)\n",
+                  arg);
     return CLI_USAGE;
 }
 
@@ -302,8 +302,8 @@ static int cmd_events(const struct client_opts *o)
     if (rc) {
         return rc;
     }
-    const char *dir = json_string_value(json_object_get(json_object_get(resp, "warden"),
-            "journal_dir"));
+    const char *dir =
+            json_string_value(json_object_get(json_object_get(resp, "warden"), "journal_dir"));
     if (!dir) {
         (void)fprintf(stderr, "warden: the daemon has no journal (see its log)\n");
         json_decref(resp);
@@ -312,12 +312,11 @@ static int cmd_events(const struct client_opts *o)
     uint64_t bad = 0;
     rc = journal_read(dir, visit_event, &ctx, &bad);
     if (rc < 0) {
-        (void)fprintf(stderr, "warden: unable to read the journal in %s: %s\n", dir,
-                strerror(-rc));
+        (void)fprintf(stderr, "warden: unable to read the journal in %s: %s\n", dir, strerror(-rc));
     }
     if (bad) {
         (void)fprintf(stderr, "warden: skipped %llu unreadable journal lines\n",
-                (unsigned long long)bad);
+                      (unsigned long long)bad);
     }
     json_decref(resp);
     return rc < 0 ? CLI_RUNTIME : CLI_OK;

@@ -108,15 +108,16 @@ struct load_ctx {
 static void __attribute__((format(printf, 3, 4)))
 add_error(struct load_ctx *ctx, int line, const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
     if (ctx->nerrs < ctx->errs_max) {
         struct errbuf *eb = &ctx->errs[ctx->nerrs];
-        va_list ap;
-        va_start(ap, fmt);
+        // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): clang-tidy 14 multi-file bug
         (void)vsnprintf(eb->msg, sizeof(eb->msg), fmt, ap); // cut long messages, never overflow
-        va_end(ap);
         eb->file = ctx->cfg->file;
         eb->line = line;
     }
+    va_end(ap);
     if (ctx->nerrs < UINT_MAX) {
         ctx->nerrs++;
     }
@@ -135,10 +136,10 @@ void config_service_defaults(struct svc_config *sc)
 {
     memset(sc, 0, sizeof(*sc));
     sc->restart = RESTART_ON_FAILURE;
-    sc->backoff_min_ms = 1000;            // 1s
-    sc->backoff_max_ms = 5 * 60 * 1000;   // 5m
-    sc->stable_after_ms = 10 * 60 * 1000; // 10m
-    sc->drain_ms = 30 * 1000;             // 30s
+    sc->backoff_min_ms = 1000;    // 1s
+    sc->backoff_max_ms = 300000;  // 5m
+    sc->stable_after_ms = 600000; // 10m
+    sc->drain_ms = 30000;         // 30s
 }
 
 void config_defaults(struct warden_config *cfg)
@@ -190,10 +191,7 @@ static int check_name_n(const char *name, size_t len, struct errbuf *eb)
 
 int config_check_name(const char *name, struct errbuf *eb)
 {
-    if (!name) {
-        return check_name_n("", 0, eb);
-    }
-    return check_name_n(name, strnlen(name, SERVICE_NAME_MAX), eb);
+    return check_name_n(name ? name : "", name ? strnlen(name, SERVICE_NAME_MAX) : 0, eb);
 }
 
 struct svc_config *config_find(struct warden_config *cfg, const char *name)
@@ -223,7 +221,7 @@ static const char *split_word(const char **pp, char *buf, size_t cap, size_t *le
             return "too long"; // keeps room for this byte and the NUL
         }
         if (quote ? *p == quote : (*p == '\'' || *p == '"')) {
-            quote = quote ? 0 : *p;
+            quote = (char)(quote ? 0 : *p); // open, or close the open one
             p++;
             continue;
         }

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -50,7 +51,8 @@ static void reply(struct control *c, struct control_client *cl, json_t *resp)
     static char out[CONTROL_RESPONSE_MAX]; // one reply at a time: the loop is single-threaded
     size_t n = json_dumpb(resp, out, sizeof(out) - 1, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (n == 0 || n >= sizeof(out) - 1) {
-        n = (size_t)snprintf(out, sizeof(out) - 1,
+        n = (size_t)snprintf(
+                out, sizeof(out) - 1,
                 "{\"ok\": false, \"error\": \"response too large\", \"exit_code\": 1}");
     }
     out[n++] = '\n';
@@ -65,7 +67,7 @@ static void handle_line(struct control *c, struct control_client *cl, size_t lin
     json_t *resp;
     if (!req || !json_is_object(req)) {
         resp = json_pack("{s:b, s:s, s:i}", "ok", 0, "error", "request is not a JSON object",
-                "exit_code", 2);
+                         "exit_code", 2);
     } else {
         resp = c->fn(req, c->ctx);
     }
@@ -102,8 +104,8 @@ static void on_client(struct loop *loop, int fd, uint32_t events, void *ctx)
         handle_line(c, cl, (size_t)(nl - cl->buf));
     } else if (cl->len == sizeof(cl->buf)) {
         c->oversize_count++;
-        json_t *resp = json_pack("{s:b, s:s, s:i}", "ok", 0, "error", "request too large",
-                "exit_code", 2);
+        json_t *resp =
+                json_pack("{s:b, s:s, s:i}", "ok", 0, "error", "request too large", "exit_code", 2);
         reply(c, cl, resp);
         json_decref(resp);
     }
@@ -203,7 +205,7 @@ static int remove_stale(const struct sockaddr_un *sa)
 }
 
 int control_open(struct control *c, struct loop *loop, const char *path, control_handler_fn *fn,
-        void *ctx)
+                 void *ctx)
 {
     memset(c, 0, sizeof(*c));
     c->loop = loop;

@@ -31,16 +31,16 @@ struct control {
     control_handler_fn *fn;
     void *ctx;
     struct control_client clients[CONTROL_CLIENTS_MAX];
-    uint64_t refused_count;   /* connections over CONTROL_CLIENTS_MAX */
-    uint64_t denied_count;    /* peers with the wrong uid */
-    uint64_t oversize_count;  /* requests over CONTROL_REQUEST_MAX */
-    uint64_t timeout_count;   /* clients that did not finish in CONTROL_TIMEOUT_MS */
+    uint64_t refused_count;  /* connections over CONTROL_CLIENTS_MAX */
+    uint64_t denied_count;   /* peers with the wrong uid */
+    uint64_t oversize_count; /* requests over CONTROL_REQUEST_MAX */
+    uint64_t timeout_count;  /* clients that did not finish in CONTROL_TIMEOUT_MS */
 };
 
 /* Bind path (a live socket there is an error: -EADDRINUSE; a stale one is replaced) and
  * register with loop. 0 or -errno. */
 int control_open(struct control *c, struct loop *loop, const char *path, control_handler_fn *fn,
-        void *ctx);
+                 void *ctx);
 void control_close(struct control *c);
 
 /* Client side: send req (one line) to the socket at path, read the whole response (at

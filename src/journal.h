@@ -12,20 +12,20 @@
 #include <jansson.h>
 
 struct journal_opts {
-    const char *dir;           /* created 0700 when missing */
-    uint32_t segment_bytes;    /* 0: JOURNAL_SEGMENT_BYTES */
-    uint32_t segment_count;    /* 0: JOURNAL_SEGMENT_COUNT; >= 2 */
-    uint64_t (*now_ms)(void);  /* wall clock in ms since the epoch; NULL: CLOCK_REALTIME */
+    const char *dir;          /* created 0700 when missing */
+    uint32_t segment_bytes;   /* 0: JOURNAL_SEGMENT_BYTES */
+    uint32_t segment_count;   /* 0: JOURNAL_SEGMENT_COUNT; >= 2 */
+    uint64_t (*now_ms)(void); /* wall clock in ms since the epoch; NULL: CLOCK_REALTIME */
 };
 
 struct journal {
     char dir[PATH_MAX];
     int dir_fd;
-    int fd;               /* current segment, O_APPEND */
-    uint64_t seg_index;   /* number of the current segment */
-    uint64_t seg_bytes;   /* bytes in the current segment */
-    uint64_t next_seq;    /* seq of the next event; continues across restarts */
-    bool dirty;           /* written since the last fsync */
+    int fd;             /* current segment, O_APPEND */
+    uint64_t seg_index; /* number of the current segment */
+    uint64_t seg_bytes; /* bytes in the current segment */
+    uint64_t next_seq;  /* seq of the next event; continues across restarts */
+    bool dirty;         /* written since the last fsync */
     uint32_t segment_bytes;
     uint32_t segment_count;
     uint64_t (*now_ms)(void);

@@ -3,6 +3,7 @@
 #include "logs.h"
 
 #include <sys/uio.h>
+
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>

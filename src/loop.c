@@ -6,6 +6,7 @@
 
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <time.h>

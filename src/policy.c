@@ -3,14 +3,15 @@
 #include "policy.h"
 
 #include <sys/wait.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 static const char *const kind_names[EXIT_KIND_COUNT] = {
-        "none", "exited", "oom-killed", "killed-by-warden", "killed", "exec-failed",
-        "stop-timeout"};
+        "none",   "exited",      "oom-killed",  "killed-by-warden",
+        "killed", "exec-failed", "stop-timeout"};
 
 const char *policy_exit_kind_name(enum exit_kind kind)
 {
@@ -23,7 +24,7 @@ static void describe_status(int st, char *buf, size_t len)
         (void)snprintf(buf, len, "exit code %d", WEXITSTATUS(st));
     } else if (WIFSIGNALED(st)) {
         (void)snprintf(buf, len, "signal %d (SIG%s)", WTERMSIG(st),
-                sigabbrev_np(WTERMSIG(st)) ? sigabbrev_np(WTERMSIG(st)) : "?");
+                       sigabbrev_np(WTERMSIG(st)) ? sigabbrev_np(WTERMSIG(st)) : "?");
     } else {
         (void)snprintf(buf, len, "status 0x%x", (unsigned)st);
     }
@@ -42,23 +43,23 @@ void policy_classify(const struct exit_facts *f, struct exit_info *out)
         out->kind = EXIT_EXEC_FAILED;
         out->err = f->exec_errno;
         (void)snprintf(out->reason, sizeof(out->reason), "%s failed: %s",
-                f->exec_stage ? f->exec_stage : "exec", strerror(f->exec_errno));
+                       f->exec_stage ? f->exec_stage : "exec", strerror(f->exec_errno));
     } else if (f->oom_delta > 0) {
         out->kind = EXIT_OOM_KILLED;
         out->main_oom = out->signal == SIGKILL && !f->drain_expired;
         (void)snprintf(out->reason, sizeof(out->reason),
-                "%s OOM-killed at memory_max (%llu kill%s in the cgroup); main process: %s",
-                out->main_oom ? "main process" : "a process of the service",
-                (unsigned long long)f->oom_delta, f->oom_delta == 1 ? "" : "s", how);
+                       "%s OOM-killed at memory_max (%llu kill%s in the cgroup); main process: %s",
+                       out->main_oom ? "main process" : "a process of the service",
+                       (unsigned long long)f->oom_delta, f->oom_delta == 1 ? "" : "s", how);
     } else if (f->drain_expired) {
         out->kind = EXIT_STOP_TIMEOUT;
         (void)snprintf(out->reason, sizeof(out->reason),
-                "did not stop within the drain period (%s): killed with SIGKILL",
-                f->stop_reason ? f->stop_reason : "stop");
+                       "did not stop within the drain period (%s): killed with SIGKILL",
+                       f->stop_reason ? f->stop_reason : "stop");
     } else if (f->stop_requested) {
         out->kind = EXIT_KILLED_BY_WARDEN;
         (void)snprintf(out->reason, sizeof(out->reason), "%s requested; main process: %s",
-                f->stop_reason ? f->stop_reason : "stop", how);
+                       f->stop_reason ? f->stop_reason : "stop", how);
     } else if (WIFSIGNALED(st)) {
         out->kind = EXIT_KILLED;
         (void)snprintf(out->reason, sizeof(out->reason), "killed by %s (not by warden)", how);
@@ -139,8 +140,7 @@ void policy_ring_push(struct failure_ring *r, const struct exit_info *e, uint64_
 
 static bool same_sig(const struct failure_sig *a, const struct failure_sig *b)
 {
-    return a->kind == b->kind && a->code == b->code && a->signal == b->signal &&
-           a->err == b->err;
+    return a->kind == b->kind && a->code == b->code && a->signal == b->signal && a->err == b->err;
 }
 
 static const struct failure_sig *ring_last(const struct failure_ring *r)
@@ -168,7 +168,7 @@ static bool repeats(const struct failure_ring *r, unsigned n)
 static void describe_recent(const struct failure_ring *r, char *why, unsigned why_len)
 {
     int n = snprintf(why, why_len, "%u consecutive failures; last %u, newest first:", r->count,
-            CRASHLOOP_FAILURES);
+                     CRASHLOOP_FAILURES);
     for (unsigned i = 0; i < CRASHLOOP_FAILURES && n > 0 && (unsigned)n < why_len; i++) {
         const struct failure_sig *s = &r->sigs[(r->count - 1 - i) % CRASHLOOP_FAILURES];
         const char *sep = i ? "," : "";
@@ -179,14 +179,14 @@ static void describe_recent(const struct failure_ring *r, char *why, unsigned wh
             m = snprintf(why + n, why_len - (unsigned)n, "%s signal %d", sep, s->signal);
         } else {
             m = snprintf(why + n, why_len - (unsigned)n, "%s %s", sep,
-                    policy_exit_kind_name(s->kind));
+                         policy_exit_kind_name(s->kind));
         }
         n = m < 0 ? -1 : n + m;
     }
 }
 
-enum breaker_verdict policy_breaker(const struct failure_ring *r, uint64_t restart_max,
-        char *why, unsigned why_len)
+enum breaker_verdict policy_breaker(const struct failure_ring *r, uint64_t restart_max, char *why,
+                                    unsigned why_len)
 {
     if (r->count == 0) {
         return BREAKER_RETRY;
@@ -194,27 +194,27 @@ enum breaker_verdict policy_breaker(const struct failure_ring *r, uint64_t resta
     const struct failure_sig *last = ring_last(r);
     if (restart_max && r->count >= restart_max) {
         (void)snprintf(why, why_len, "gave up after %u consecutive failures (restart_max = %llu)",
-                r->count, (unsigned long long)restart_max);
+                       r->count, (unsigned long long)restart_max);
         return BREAKER_GIVE_UP;
     }
     // A missing or non-executable binary will not fix itself between retries.
     if (last->kind == EXIT_EXEC_FAILED && repeats(r, EXEC_FAIL_BREAKER)) {
         (void)snprintf(why, why_len, "exec failed %u times in a row (%s): fix the command",
-                EXEC_FAIL_BREAKER, strerror(last->err));
+                       EXEC_FAIL_BREAKER, strerror(last->err));
         return BREAKER_OPEN;
     }
     // OOM kills depend on load and keep backing off; identical quick exits do not.
     if (last->kind != EXIT_OOM_KILLED && repeats(r, CRASHLOOP_FAILURES)) {
         if (last->signal) {
             (void)snprintf(why, why_len,
-                    "deterministic failure: killed by signal %d %u times in a row, each "
-                    "within %us of start",
-                    last->signal, CRASHLOOP_FAILURES, DETERMINISTIC_WINDOW_MS / 1000);
+                           "deterministic failure: killed by signal %d %u times in a row, each "
+                           "within %us of start",
+                           last->signal, CRASHLOOP_FAILURES, DETERMINISTIC_WINDOW_MS / 1000);
         } else {
             (void)snprintf(why, why_len,
-                    "deterministic failure: exit code %d %u times in a row, each within %us "
-                    "of start",
-                    last->code, CRASHLOOP_FAILURES, DETERMINISTIC_WINDOW_MS / 1000);
+                           "deterministic failure: exit code %d %u times in a row, each within %us "
+                           "of start",
+                           last->code, CRASHLOOP_FAILURES, DETERMINISTIC_WINDOW_MS / 1000);
         }
         return BREAKER_OPEN;
     }

@@ -24,22 +24,22 @@ enum exit_kind {
 
 /* What warden knows when the main process of an instance has been reaped. */
 struct exit_facts {
-    int wait_status;      /* from waitpid */
-    bool exec_failed;     /* the child reported an exec (or pre-exec) failure */
+    int wait_status;  /* from waitpid */
+    bool exec_failed; /* the child reported an exec (or pre-exec) failure */
     int exec_errno;
-    const char *exec_stage; /* "exec", "cgroup", "user", ... */
-    uint64_t oom_delta;   /* oom_kill counter change over this instance's life */
-    bool stop_requested;  /* warden asked it to stop (operator stop/restart, shutdown) */
+    const char *exec_stage;  /* "exec", "cgroup", "user", ... */
+    uint64_t oom_delta;      /* oom_kill counter change over this instance's life */
+    bool stop_requested;     /* warden asked it to stop (operator stop/restart, shutdown) */
     const char *stop_reason; /* why warden stopped it ("stop", "restart", "shutdown") */
-    bool drain_expired;   /* warden had to SIGKILL after the drain period */
+    bool drain_expired;      /* warden had to SIGKILL after the drain period */
 };
 
 struct exit_info {
     enum exit_kind kind;
-    int code;   /* exit code when the main process exited, else -1 */
-    int signal; /* terminating signal of the main process, else 0 */
-    int err;    /* errno of an exec failure, else 0 */
-    bool main_oom; /* the main process itself was the OOM victim */
+    int code;           /* exit code when the main process exited, else -1 */
+    int signal;         /* terminating signal of the main process, else 0 */
+    int err;            /* errno of an exec failure, else 0 */
+    bool main_oom;      /* the main process itself was the OOM victim */
     uint64_t oom_kills; /* OOM kills in the cgroup during this instance */
     char reason[200];
 };
@@ -80,14 +80,14 @@ void policy_ring_reset(struct failure_ring *r);
 void policy_ring_push(struct failure_ring *r, const struct exit_info *e, uint64_t uptime_ms);
 
 enum breaker_verdict {
-    BREAKER_RETRY,      /* back off and start again */
-    BREAKER_CRASHLOOP,  /* back off, and report the service as crash-looping */
-    BREAKER_OPEN,       /* deterministic failure: stop retrying (state failed) */
-    BREAKER_GIVE_UP,    /* restart_max reached */
+    BREAKER_RETRY,     /* back off and start again */
+    BREAKER_CRASHLOOP, /* back off, and report the service as crash-looping */
+    BREAKER_OPEN,      /* deterministic failure: stop retrying (state failed) */
+    BREAKER_GIVE_UP,   /* restart_max reached */
 };
 
 /* Decide after a failure was pushed. why gets a human reason for OPEN/GIVE_UP/CRASHLOOP. */
-enum breaker_verdict policy_breaker(const struct failure_ring *r, uint64_t restart_max,
-        char *why, unsigned why_len);
+enum breaker_verdict policy_breaker(const struct failure_ring *r, uint64_t restart_max, char *why,
+                                    unsigned why_len);
 
 #endif

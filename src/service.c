@@ -6,6 +6,7 @@
 #include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -25,8 +26,8 @@
 
 static const char *const state_names[SVC_STATE_COUNT] = {
         "stopped", "starting", "running", "draining", "backoff", "crash-looping", "failed"};
-static const char *const event_names[SVC_EVENT_COUNT] = {
-        "start", "stop", "restart", "exec-ok", "exit", "timer"};
+static const char *const event_names[SVC_EVENT_COUNT] = {"start",   "stop", "restart",
+                                                         "exec-ok", "exit", "timer"};
 
 const char *service_state_name(enum svc_state s)
 {
@@ -84,7 +85,7 @@ static void set_state(struct service *svc, enum svc_state s)
 {
     if (svc->state != s) {
         log_debug("%s: %s -> %s", svc->cfg->name, service_state_name(svc->state),
-                service_state_name(s));
+                  service_state_name(s));
     }
     svc->state = s;
 }
@@ -114,7 +115,7 @@ static void on_output(struct loop *loop, int fd, uint32_t events, void *ctx)
     struct service *svc = ctx;
     bool is_out = fd == svc->out_fd;
     int rc = logs_relay(fd, is_out ? STDOUT_FILENO : STDERR_FILENO, svc->cfg->name,
-            is_out ? &svc->out_lb : &svc->err_lb);
+                        is_out ? &svc->out_lb : &svc->err_lb);
     if (rc != 0) {
         close_fd(svc, is_out ? &svc->out_fd : &svc->err_fd);
     }
@@ -284,10 +285,9 @@ static void do_spawn(struct service *svc)
     svc->starts++;
     set_state(svc, SVC_STARTING);
     sup_event(sup, svc, "start",
-            json_pack("{s:i, s:I, s:I}", "pid", (int)svc->pid, "attempt",
-                    (json_int_t)svc->starts, "consecutive_failures",
-                    (json_int_t)svc->failures.count),
-            false);
+              json_pack("{s:i, s:I, s:I}", "pid", (int)svc->pid, "attempt", (json_int_t)svc->starts,
+                        "consecutive_failures", (json_int_t)svc->failures.count),
+              false);
 }
 
 /* ---- stopping ---- */
@@ -300,10 +300,10 @@ static void begin_drain(struct service *svc, int sig, const char *reason)
     (void)timer_arm_ms(svc->timer_fd, svc->cfg->drain_ms ? svc->cfg->drain_ms : 1);
     set_state(svc, SVC_DRAINING);
     sup_event(svc->sup, svc, "stopping",
-            json_pack("{s:s, s:i, s:s, s:I}", "reason", reason, "pid", (int)svc->pid, "signal",
-                    sigabbrev_np(sig) ? sigabbrev_np(sig) : "?", "drain_ms",
-                    (json_int_t)svc->cfg->drain_ms),
-            false);
+              json_pack("{s:s, s:i, s:s, s:I}", "reason", reason, "pid", (int)svc->pid, "signal",
+                        sigabbrev_np(sig) ? sigabbrev_np(sig) : "?", "drain_ms",
+                        (json_int_t)svc->cfg->drain_ms),
+              false);
 }
 
 void service_stop_with(struct service *svc, int sig, const char *reason)
@@ -331,9 +331,9 @@ static json_t *exit_json(const struct service *svc)
 {
     const struct exit_info *e = &svc->last_exit;
     const struct cgroup_stats *st = &svc->last_stats;
-    json_t *o = json_pack("{s:s, s:s, s:I, s:I}", "kind", policy_exit_kind_name(e->kind),
-            "reason", e->reason, "oom_kills", (json_int_t)e->oom_kills, "uptime_ms",
-            (json_int_t)svc->last_uptime_ms);
+    json_t *o = json_pack("{s:s, s:s, s:I, s:I}", "kind", policy_exit_kind_name(e->kind), "reason",
+                          e->reason, "oom_kills", (json_int_t)e->oom_kills, "uptime_ms",
+                          (json_int_t)svc->last_uptime_ms);
     (void)json_object_set_new(o, "code", e->code >= 0 ? json_integer(e->code) : json_null());
     (void)json_object_set_new(o, "signal", e->signal ? json_integer(e->signal) : json_null());
     if (e->err) {
@@ -344,13 +344,15 @@ static json_t *exit_json(const struct service *svc)
         (void)json_object_set_new(o, "limit", json_string("memory_max"));
         // the cgroup's high-water mark: usage when the kernel killed at the limit
         (void)json_object_set_new(o, "usage_at_kill_bytes",
-                json_integer((json_int_t)st->memory_peak_bytes));
+                                  json_integer((json_int_t)st->memory_peak_bytes));
     }
     if (st->has_memory) {
-        (void)json_object_set_new(o, "memory_peak_bytes", json_integer((json_int_t)st->memory_peak_bytes));
-        (void)json_object_set_new(o, "memory_max_bytes", json_integer((json_int_t)st->memory_max_bytes));
+        (void)json_object_set_new(o, "memory_peak_bytes",
+                                  json_integer((json_int_t)st->memory_peak_bytes));
+        (void)json_object_set_new(o, "memory_max_bytes",
+                                  json_integer((json_int_t)st->memory_max_bytes));
         (void)json_object_set_new(o, "memory_at_exit_bytes",
-                json_integer((json_int_t)st->memory_current_bytes));
+                                  json_integer((json_int_t)st->memory_current_bytes));
     }
     if (st->has_pids) {
         (void)json_object_set_new(o, "pids_at_exit", json_integer((json_int_t)st->pids_current));
@@ -373,8 +375,8 @@ static void record_exit(struct service *svc, const struct exit_facts *f, uint64_
     }
     bool urgent = svc->last_exit.kind == EXIT_OOM_KILLED;
     log_info("%s: %s: %s (uptime %llu ms)", svc->cfg->name,
-            policy_exit_kind_name(svc->last_exit.kind), svc->last_exit.reason,
-            (unsigned long long)uptime_ms);
+             policy_exit_kind_name(svc->last_exit.kind), svc->last_exit.reason,
+             (unsigned long long)uptime_ms);
     sup_event(svc->sup, svc, "exit", ev, urgent);
 }
 
@@ -395,18 +397,18 @@ static void start_failed(struct service *svc, const char *what, int err)
 static void enter_backoff(struct service *svc, bool crashloop, bool failure)
 {
     uint64_t ms = policy_backoff_ms(svc->cfg->backoff_min_ms, svc->cfg->backoff_max_ms,
-            failure ? svc->failures.count : 1, sup_random(svc->sup));
+                                    failure ? svc->failures.count : 1, sup_random(svc->sup));
     svc->last_backoff_ms = ms;
     svc->next_start_mono_ms = clock_mono_ms() + ms;
     (void)timer_arm_ms(svc->timer_fd, ms);
     set_state(svc, crashloop ? SVC_CRASHLOOP : SVC_BACKOFF);
     json_t *ev = json_pack("{s:I, s:I, s:s}", "delay_ms", (json_int_t)ms, "consecutive_failures",
-            (json_int_t)svc->failures.count, "last_exit",
-            policy_exit_kind_name(svc->last_exit.kind));
+                           (json_int_t)svc->failures.count, "last_exit",
+                           policy_exit_kind_name(svc->last_exit.kind));
     if (crashloop) {
         (void)json_object_set_new(ev, "reason", json_string(svc->reason));
         log_warnx("%s: crash-looping: %s (next start in %llu ms)", svc->cfg->name, svc->reason,
-                (unsigned long long)ms);
+                  (unsigned long long)ms);
         sup_event(svc->sup, svc, "crash-looping", ev, true);
     } else {
         sup_event(svc->sup, svc, "backoff", ev, false);
@@ -422,8 +424,7 @@ static void settle(struct service *svc, enum svc_state s, const char *why)
         log_warnx("%s: failed: %s", svc->cfg->name, svc->reason);
         sup_event(svc->sup, svc, "failed", json_pack("{s:s}", "reason", svc->reason), true);
     } else {
-        sup_event(svc->sup, svc, "stopped", why ? json_pack("{s:s}", "reason", why) : NULL,
-                false);
+        sup_event(svc->sup, svc, "stopped", why ? json_pack("{s:s}", "reason", why) : NULL, false);
     }
     sup_service_settled(svc->sup, svc);
 }
@@ -453,13 +454,13 @@ static void finish_instance(struct service *svc)
     }
     if (!policy_should_restart(svc->cfg->restart, e)) {
         settle(svc, failure ? SVC_FAILED : SVC_STOPPED,
-                failure ? e->reason : "exited cleanly; restart policy does not restart it");
+               failure ? e->reason : "exited cleanly; restart policy does not restart it");
         return;
     }
     char why[200] = "";
-    enum breaker_verdict v = failure ? policy_breaker(&svc->failures, svc->cfg->restart_max,
-                                               why, sizeof(why))
-                                     : BREAKER_RETRY;
+    enum breaker_verdict v =
+            failure ? policy_breaker(&svc->failures, svc->cfg->restart_max, why, sizeof(why))
+                    : BREAKER_RETRY;
     if (v == BREAKER_OPEN || v == BREAKER_GIVE_UP) {
         settle(svc, SVC_FAILED, why);
         return;
@@ -483,7 +484,7 @@ static void check_empty(struct service *svc)
     if (++svc->empty_checks > EMPTY_CHECKS_MAX) {
         log_warnx("%s: processes remain in the cgroup after %u ms of SIGKILL (stuck in the "
                   "kernel?); continuing",
-                svc->cfg->name, EMPTY_CHECK_MS * EMPTY_CHECKS_MAX);
+                  svc->cfg->name, EMPTY_CHECK_MS * EMPTY_CHECKS_MAX);
         finish_instance(svc);
         return;
     }
@@ -562,8 +563,7 @@ static void handle_live(struct service *svc, enum svc_event ev)
     case SVC_EV_EXEC_OK:
         if (svc->state == SVC_STARTING) {
             set_state(svc, SVC_RUNNING);
-            sup_event(svc->sup, svc, "running", json_pack("{s:i}", "pid", (int)svc->pid),
-                    false);
+            sup_event(svc->sup, svc, "running", json_pack("{s:i}", "pid", (int)svc->pid), false);
         }
         break;
     case SVC_EV_EXIT:
@@ -594,7 +594,7 @@ static void handle_draining(struct service *svc, enum svc_event ev)
             // drain period over and the main process is still there: kill the cgroup
             svc->drain_expired = true;
             log_warnx("%s: did not stop within %llu ms: killing its cgroup", svc->cfg->name,
-                    (unsigned long long)svc->cfg->drain_ms);
+                      (unsigned long long)svc->cfg->drain_ms);
             (void)cgroup_kill(&svc->sup->cgs, &svc->cg, SIGKILL);
             service_signal(svc, SIGKILL);
             (void)timer_arm_ms(svc->timer_fd, KILL_GRACE_MS);
@@ -650,7 +650,7 @@ static void handle_waiting(struct service *svc, enum svc_event ev)
 void service_handle(struct service *svc, enum svc_event ev)
 {
     log_debug("%s: %s in %s", svc->cfg->name, service_event_name(ev),
-            service_state_name(svc->state));
+              service_state_name(svc->state));
     switch (svc->state) {
     case SVC_STOPPED:
         handle_stopped(svc, ev);
@@ -697,21 +697,21 @@ static json_t *live_json(struct service *svc)
         (void)cgroup_stats(&svc->sup->cgs, &svc->cg, &st);
     }
     json_t *mem = json_pack("{s:I, s:I, s:I}", "current_bytes",
-            (json_int_t)(live ? st.memory_current_bytes : 0), "peak_bytes",
-            (json_int_t)st.memory_peak_bytes, "max_bytes",
-            (json_int_t)svc->cfg->memory_max_bytes);
+                            (json_int_t)(live ? st.memory_current_bytes : 0), "peak_bytes",
+                            (json_int_t)st.memory_peak_bytes, "max_bytes",
+                            (json_int_t)svc->cfg->memory_max_bytes);
     json_t *pids = json_pack("{s:I, s:I}", "current", (json_int_t)(live ? st.pids_current : 0),
-            "max", (json_int_t)svc->cfg->pids_max);
+                             "max", (json_int_t)svc->cfg->pids_max);
     return json_pack("{s:o, s:o}", "memory", mem, "pids", pids);
 }
 
 json_t *service_status_json(struct service *svc)
 {
     json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I}", "name", svc->cfg->name, "state",
-            service_state_name(svc->state), "restarts",
-            (json_int_t)(svc->starts ? svc->starts - 1 : 0), "oom_kills",
-            (json_int_t)svc->oom_kills_total, "consecutive_failures",
-            (json_int_t)svc->failures.count);
+                          service_state_name(svc->state), "restarts",
+                          (json_int_t)(svc->starts ? svc->starts - 1 : 0), "oom_kills",
+                          (json_int_t)svc->oom_kills_total, "consecutive_failures",
+                          (json_int_t)svc->failures.count);
     (void)json_object_set_new(o, "pid", svc->pid > 0 ? json_integer(svc->pid) : json_null());
     double up = svc->pid > 0 ? (double)(clock_mono_ms() - svc->start_mono_ms) / 1000.0 : 0.0;
     (void)json_object_set_new(o, "uptime_s", json_real(up));

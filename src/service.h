@@ -5,6 +5,7 @@
 #define WARDEN_SERVICE_H
 
 #include <sys/types.h>
+
 #include <stdbool.h>
 #include <stdint.h>
 

@@ -5,6 +5,7 @@
 
 #include <sys/resource.h>
 #include <sys/syscall.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -12,9 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *const stage_names[] = {
-        "?", "setsid", "cgroup attach", "oom_score_adj", "rlimit", "user switch", "stdio",
-        "exec"};
+static const char *const stage_names[] = {"?",      "setsid",      "cgroup attach", "oom_score_adj",
+                                          "rlimit", "user switch", "stdio",         "exec"};
 
 const char *spawn_stage_name(int stage)
 {
@@ -81,7 +81,7 @@ static __attribute__((noreturn)) void child(const struct spawn_req *req, int err
         }
     }
     if (dup_to(req->stdin_fd, 0) < 0 || dup_to(req->stdout_fd, 1) < 0 ||
-            dup_to(req->stderr_fd, 2) < 0) {
+        dup_to(req->stderr_fd, 2) < 0) {
         child_fail(errfd, SPAWN_STAGE_STDIO, errno);
     }
     execvp(req->argv[0], req->argv);

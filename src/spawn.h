@@ -7,6 +7,7 @@
 #define WARDEN_SPAWN_H
 
 #include <sys/types.h>
+
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -19,9 +20,9 @@ struct spawn_req {
     bool has_user;
     uid_t uid;
     gid_t gid;
-    int stdin_fd;  /* -1: inherit */
-    int stdout_fd; /* -1: inherit */
-    int stderr_fd; /* -1: inherit */
+    int stdin_fd;             /* -1: inherit */
+    int stdout_fd;            /* -1: inherit */
+    int stderr_fd;            /* -1: inherit */
     uint64_t rlimit_as_bytes; /* 0: leave alone (the none backend's memory_max) */
     const sigset_t *mask;     /* signal mask to restore in the child */
     int oom_score_adj;        /* written to /proc/self/oom_score_adj in the child */

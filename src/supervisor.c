@@ -9,6 +9,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -20,8 +21,7 @@
 #include "log.h"
 
 // Signals warden takes through its signalfd; the rest keep their defaults.
-static const int handled_signals[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1,
-        SIGUSR2};
+static const int handled_signals[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
 uint32_t sup_random(struct supervisor *sup)
 {
@@ -39,12 +39,12 @@ static void journal_fail(struct supervisor *sup, int rc)
     if (sup->journal_errors++ % 1000 == 0) {
         log_warnx("unable to write the journal in %s: %s (%llu errors so far; events are "
                   "still logged here)",
-                sup->journal.dir, strerror(-rc), (unsigned long long)sup->journal_errors);
+                  sup->journal.dir, strerror(-rc), (unsigned long long)sup->journal_errors);
     }
 }
 
-void sup_event(struct supervisor *sup, const struct service *svc, const char *type,
-        json_t *fields, bool urgent)
+void sup_event(struct supervisor *sup, const struct service *svc, const char *type, json_t *fields,
+               bool urgent)
 {
     json_t *ev = json_object();
     if (svc) {
@@ -131,8 +131,8 @@ void sup_service_settled(struct supervisor *sup, struct service *svc)
 static void shutdown_all(struct supervisor *sup, int sig)
 {
     if (!sup->shutting_down) {
-        log_info("received SIG%s: stopping %u service%s", sigabbrev_np(sig),
-                sup->service_count, sup->service_count == 1 ? "" : "s");
+        log_info("received SIG%s: stopping %u service%s", sigabbrev_np(sig), sup->service_count,
+                 sup->service_count == 1 ? "" : "s");
         sup_event(sup, NULL, "shutdown", json_pack("{s:s}", "signal", sigabbrev_np(sig)), false);
     }
     sup->shutting_down = true;
@@ -236,13 +236,13 @@ static void open_journal(struct supervisor *sup)
     }
     if (rc < 0) {
         log_warnx("unable to open the journal in %s: %s (events will only be logged)", dir,
-                strerror(-rc));
+                  strerror(-rc));
         return;
     }
     sup->journal_ok = true;
     if (sup->journal.repaired_bytes) {
         log_warnx("journal: cut a torn last line (%llu bytes) left by an earlier crash",
-                (unsigned long long)sup->journal.repaired_bytes);
+                  (unsigned long long)sup->journal.repaired_bytes);
     }
 }
 
@@ -272,8 +272,8 @@ static struct service *find_name(struct supervisor *sup, const char *name)
 static json_t *warden_json(struct supervisor *sup)
 {
     json_t *w = json_pack("{s:s, s:s, s:i, s:b, s:s}", "version", WARDEN_VERSION, "cgroup",
-            cgroup_kind_name(sup->cgs.kind), "pid", (int)getpid(), "limits_enforced",
-            sup->cgs.limits_enforced, "state_dir", sup->cfg->state_dir);
+                          cgroup_kind_name(sup->cgs.kind), "pid", (int)getpid(), "limits_enforced",
+                          sup->cgs.limits_enforced, "state_dir", sup->cfg->state_dir);
     if (sup->cgs.warning[0]) {
         (void)json_object_set_new(w, "cgroup_warning", json_string(sup->cgs.warning));
     }
@@ -334,7 +334,7 @@ static json_t *on_request(json_t *req, void *ctx)
     sup_event(sup, svc, "operator", json_pack("{s:s}", "command", cmd), false);
     service_handle(svc, ev);
     return json_pack("{s:b, s:s, s:s}", "ok", 1, "service", svc->cfg->name, "state",
-            service_state_name(svc->state));
+                     service_state_name(svc->state));
 }
 
 static void setup_cgroups(struct supervisor *sup)
@@ -344,13 +344,13 @@ static void setup_cgroups(struct supervisor *sup)
     if (rc < 0) {
         log_warnx("WARDEN_CGROUP=%s is not available here (accepted: v2, hybrid, none); "
                   "detecting instead",
-                force);
+                  force);
         (void)cgroup_detect(&sup->cgs, NULL);
     }
     rc = cgroup_setup(&sup->cgs);
     if (rc < 0) {
         log_warnx("unable to set up %s cgroups: %s; falling back to process groups",
-                cgroup_kind_name(sup->cgs.kind), strerror(-rc));
+                  cgroup_kind_name(sup->cgs.kind), strerror(-rc));
         (void)cgroup_detect(&sup->cgs, "none");
         (void)cgroup_setup(&sup->cgs);
     }
@@ -362,7 +362,7 @@ static void setup_cgroups(struct supervisor *sup)
     if (groups) {
         log_warnx("removed %u cgroup group%s left by a warden that died, killing %u "
                   "process%s still in them",
-                groups, groups == 1 ? "" : "s", procs, procs == 1 ? "" : "es");
+                  groups, groups == 1 ? "" : "s", procs, procs == 1 ? "" : "es");
     }
     if (rc < 0) {
         log_warnx("unable to remove every stale warden cgroup: %s (continuing)", strerror(-rc));
@@ -370,7 +370,7 @@ static void setup_cgroups(struct supervisor *sup)
 }
 
 int sup_init(struct supervisor *sup, struct warden_config *cfg, bool run_mode, char *msg,
-        size_t msg_len)
+             size_t msg_len)
 {
     memset(sup, 0, sizeof(*sup));
     sup->cfg = cfg;
@@ -402,8 +402,8 @@ int sup_init(struct supervisor *sup, struct warden_config *cfg, bool run_mode, c
     for (unsigned i = 0; i < cfg->service_count; i++) {
         rc = service_init(&sup->services[i], sup, &cfg->services[i]);
         if (rc < 0) {
-            (void)snprintf(msg, msg_len, "unable to set up service %s: %s",
-                    cfg->services[i].name, strerror(-rc));
+            (void)snprintf(msg, msg_len, "unable to set up service %s: %s", cfg->services[i].name,
+                           strerror(-rc));
             return rc;
         }
         sup->service_count++;
@@ -411,15 +411,15 @@ int sup_init(struct supervisor *sup, struct warden_config *cfg, bool run_mode, c
     if (cfg->socket[0]) {
         rc = control_open(&sup->ctl, sup->loop, cfg->socket, on_request, sup);
         if (rc < 0 && !run_mode) {
-            (void)snprintf(msg, msg_len, "unable to open the control socket %s: %s%s",
-                    cfg->socket, strerror(-rc),
-                    rc == -EADDRINUSE ? " (another warden is serving it)" : "");
+            (void)snprintf(msg, msg_len, "unable to open the control socket %s: %s%s", cfg->socket,
+                           strerror(-rc),
+                           rc == -EADDRINUSE ? " (another warden is serving it)" : "");
             return rc;
         }
         sup->ctl_ok = rc == 0;
         if (rc < 0) {
             log_warnx("unable to open the control socket %s: %s (continuing without it)",
-                    cfg->socket, strerror(-rc));
+                      cfg->socket, strerror(-rc));
         }
     }
     return 0;
@@ -428,10 +428,10 @@ int sup_init(struct supervisor *sup, struct warden_config *cfg, bool run_mode, c
 int sup_run(struct supervisor *sup)
 {
     sup_event(sup, NULL, "warden-start",
-            json_pack("{s:s, s:s, s:i, s:I}", "version", WARDEN_VERSION, "cgroup",
-                    cgroup_kind_name(sup->cgs.kind), "pid", (int)getpid(), "services",
-                    (json_int_t)sup->service_count),
-            false);
+              json_pack("{s:s, s:s, s:i, s:I}", "version", WARDEN_VERSION, "cgroup",
+                        cgroup_kind_name(sup->cgs.kind), "pid", (int)getpid(), "services",
+                        (json_int_t)sup->service_count),
+              false);
     for (unsigned i = 0; i < sup->service_count; i++) {
         service_handle(&sup->services[i], SVC_EV_START);
     }

@@ -46,7 +46,7 @@ struct supervisor {
 /* Set up everything before the loop (fatal errors are returned, not raised). 0 or -errno;
  * msg gets a human reason on failure. */
 int sup_init(struct supervisor *sup, struct warden_config *cfg, bool run_mode, char *msg,
-        size_t msg_len);
+             size_t msg_len);
 
 /* Start services and run the loop until shutdown (daemon) or until the service settles
  * (run). Returns the process exit code. */
@@ -54,8 +54,8 @@ int sup_run(struct supervisor *sup);
 
 /* Journal one event {"service": svc, "type": type, ...fields} (fields is stolen; may be
  * NULL). urgent: fsync now. Never fails the caller: errors are counted and logged. */
-void sup_event(struct supervisor *sup, const struct service *svc, const char *type,
-        json_t *fields, bool urgent);
+void sup_event(struct supervisor *sup, const struct service *svc, const char *type, json_t *fields,
+               bool urgent);
 
 /* 32 random bits (xorshift seeded from getrandom) for backoff jitter. */
 uint32_t sup_random(struct supervisor *sup);

@@ -66,8 +66,11 @@ void units_quote(const char *s, size_t n, char *buf, size_t len)
         buf[out++] = '"';
     }
     for (; in < n && s[in] != '\0' && in < cap; in++) {
-        unsigned char c = (unsigned char)s[in];
-        buf[out++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+        char c = s[in];
+        if ((unsigned char)c < 0x20 || c == 0x7f) {
+            c = '?';
+        }
+        buf[out++] = c;
     }
     const char *tail = in < n && s[in] != '\0' ? "...\"" : "\"";
     for (size_t i = 0; tail[i] != '\0' && out + 1 < len; i++) {

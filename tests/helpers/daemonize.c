@@ -2,10 +2,11 @@
 // Test helper: escape like a classic daemon. Double-forks a grandchild that calls setsid()
 // (leaving the process group and session), writes its pid to PIDFILE and sleeps forever.
 // The main process then sleeps too (or exits 0 with --exit).
+#include <sys/wait.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 int main(int argc, char **argv)

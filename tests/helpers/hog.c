@@ -3,6 +3,7 @@
 // with --exit). With --child, a child does the allocating and the parent exits 0 once the
 // child is gone (the "child OOM-killed, main exits 0" case).
 #include <sys/wait.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,8 +50,8 @@ int main(int argc, char **argv)
         }
         int st;
         (void)waitpid(pid, &st, 0);
-        printf("hog: child ended (%s %d); parent exits 0\n",
-                WIFSIGNALED(st) ? "signal" : "code", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+        printf("hog: child ended (%s %d); parent exits 0\n", WIFSIGNALED(st) ? "signal" : "code",
+               WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
         return 0;
     }
     hog(mib, step_ms);

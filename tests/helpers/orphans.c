@@ -3,11 +3,12 @@
 // they become zombies of PID 1 (or of the subreaper). Then counts zombies among /proc
 // entries whose parent is PPID_OF_INTEREST (argv[2], default 1), after waiting up to 5 s
 // for the reaper, and prints "zombies N". Exits 0.
+#include <sys/wait.h>
+
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 

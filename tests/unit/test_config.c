@@ -69,35 +69,37 @@ static void expect_one_error(int line, const char *sub1, const char *sub2)
     }
 }
 
+static const char full_text[] = "\xEF\xBB\xBF; warden config\n"
+                                "[warden]\n"
+                                "state_dir = /srv/warden   ; journal and history\n"
+                                "socket    = /run/w.sock\n"
+                                "\n"
+                                "# services\n"
+                                "[service api]\n"
+                                "command      = /usr/bin/api --port 8080 'a b' \"c \\\"d\\\"\"\n"
+                                "user         = root\n"
+                                "memory_max   = 2G\n"
+                                "pids_max     = 512\n"
+                                "restart      = always\n"
+                                "backoff      = 500ms..1m\n"
+                                "stable_after = 1m30s\n"
+                                "drain        = 10s\n"
+                                "shell        = no\n"
+                                "restart_max  = 3\n"
+                                "[ service  web-1 ]\r\n"
+                                "command = echo $HOME | wc -l\r\n"
+                                "shell = yes\r\n"
+                                "memory_max = 50%\r\n"
+                                "restart = never\n"
+                                "[service batch]\n"
+                                "command=/bin/true\n"
+                                "restart = on-failure\n";
+
+// Every field of a full config: [warden] and the first service.
 static void test_valid_full(void **state)
 {
     (void)state;
-    const char *text = "\xEF\xBB\xBF; warden config\n"
-                       "[warden]\n"
-                       "state_dir = /srv/warden   ; journal and history\n"
-                       "socket    = /run/w.sock\n"
-                       "\n"
-                       "# services\n"
-                       "[service api]\n"
-                       "command      = /usr/bin/api --port 8080 'a b' \"c \\\"d\\\"\"\n"
-                       "user         = root\n"
-                       "memory_max   = 2G\n"
-                       "pids_max     = 512\n"
-                       "restart      = always\n"
-                       "backoff      = 500ms..1m\n"
-                       "stable_after = 1m30s\n"
-                       "drain        = 10s\n"
-                       "shell        = no\n"
-                       "restart_max  = 3\n"
-                       "[ service  web-1 ]\r\n"
-                       "command = echo $HOME | wc -l\r\n"
-                       "shell = yes\r\n"
-                       "memory_max = 50%\r\n"
-                       "restart = never\n"
-                       "[service batch]\n"
-                       "command=/bin/true\n"
-                       "restart = on-failure\n";
-    assert_int_equal(load(text), 0);
+    assert_int_equal(load(full_text), 0);
     assert_int_equal(nerrs, 0);
     assert_string_equal(cfg.file, path);
     assert_string_equal(cfg.state_dir, "/srv/warden");
@@ -129,7 +131,14 @@ static void test_valid_full(void **state)
     assert_int_equal(api->drain_ms, 10000);
     assert_false(api->shell);
     assert_int_equal(api->restart_max, 3);
+}
 
+// The same config: sh -c, percent of host memory, CRLF lines and defaults.
+static void test_valid_full_more(void **state)
+{
+    (void)state;
+    assert_int_equal(load(full_text), 0);
+    assert_int_equal(nerrs, 0);
     const struct svc_config *web = &cfg.services[1];
     assert_string_equal(web->name, "web-1");
     assert_int_equal(web->line, 18);
@@ -539,36 +548,39 @@ static const struct split_case split_cases[] = {
         {"  ", true, -1, {"(empty)"}},
 };
 
+static void check_split_case(const struct split_case *c)
+{
+    static struct svc_config sc;
+    struct errbuf eb = {{0}, NULL, 0};
+    config_service_defaults(&sc);
+    (void)snprintf(sc.command, sizeof(sc.command), "%s", c->command);
+    sc.shell = c->shell;
+    int rc = config_split_command(&sc, &eb);
+    if (c->argc < 0) {
+        if (rc != -EINVAL || !strstr(eb.msg, c->want[0]) || sc.argc != 0 || sc.argv[0]) {
+            fail_msg("split [%s]: rc %d, \"%s\"", c->command, rc, eb.msg);
+        }
+        assert_non_null(strstr(eb.msg, "expected at most 64 words"));
+        return;
+    }
+    if (rc != 0 || sc.argc != c->argc) {
+        fail_msg("split [%s]: rc %d argc %d (%s)", c->command, rc, sc.argc, eb.msg);
+    }
+    for (int w = 0; w < c->argc; w++) {
+        assert_true(sc.argv[w] >= sc.argv_buf && sc.argv[w] < sc.argv_buf + sizeof(sc.argv_buf));
+        if (strcmp(sc.argv[w], c->want[w]) != 0) {
+            fail_msg("split [%s]: word %d is [%s], want [%s]", c->command, w, sc.argv[w],
+                     c->want[w]);
+        }
+    }
+    assert_null(sc.argv[c->argc]);
+}
+
 static void test_split_table(void **state)
 {
     (void)state;
-    static struct svc_config sc;
     for (size_t i = 0; i < sizeof(split_cases) / sizeof(split_cases[0]); i++) {
-        const struct split_case *c = &split_cases[i];
-        struct errbuf eb = {{0}, NULL, 0};
-        config_service_defaults(&sc);
-        (void)snprintf(sc.command, sizeof(sc.command), "%s", c->command);
-        sc.shell = c->shell;
-        int rc = config_split_command(&sc, &eb);
-        if (c->argc < 0) {
-            if (rc != -EINVAL || !strstr(eb.msg, c->want[0]) || sc.argc != 0 || sc.argv[0]) {
-                fail_msg("split [%s]: rc %d, \"%s\"", c->command, rc, eb.msg);
-            }
-            assert_non_null(strstr(eb.msg, "expected at most 64 words"));
-            continue;
-        }
-        if (rc != 0 || sc.argc != c->argc) {
-            fail_msg("split [%s]: rc %d argc %d (%s)", c->command, rc, sc.argc, eb.msg);
-        }
-        for (int w = 0; w < c->argc; w++) {
-            assert_true(sc.argv[w] >= sc.argv_buf &&
-                        sc.argv[w] < sc.argv_buf + sizeof(sc.argv_buf));
-            if (strcmp(sc.argv[w], c->want[w]) != 0) {
-                fail_msg("split [%s]: word %d is [%s], want [%s]", c->command, w, sc.argv[w],
-                         c->want[w]);
-            }
-        }
-        assert_null(sc.argv[c->argc]);
+        check_split_case(&split_cases[i]);
     }
 }
 
@@ -619,6 +631,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_valid_full),
+            cmocka_unit_test(test_valid_full_more),
             cmocka_unit_test(test_defaults_and_empty),
             cmocka_unit_test(test_bad_service_values),
             cmocka_unit_test(test_bad_warden_values),

@@ -88,30 +88,34 @@ static const struct size_case size_cases[] = {
         {"1G\n", 0, -EINVAL, 0, NULL},
 };
 
+static void check_size_case(const struct size_case *c)
+{
+    struct errbuf eb = {{0}, NULL, 0};
+    uint64_t got = 12345;
+    int rc = units_parse_size(c->in, c->total, &got, &eb);
+    if (rc != c->rc) {
+        fail_msg("size \"%s\": rc %d, want %d (%s)", c->in, rc, c->rc, eb.msg);
+    }
+    if (rc == 0 && got != c->want) {
+        fail_msg("size \"%s\": %llu, want %llu", c->in, (unsigned long long)got,
+                 (unsigned long long)c->want);
+    }
+    if (rc != 0) {
+        assert_int_equal(got, 12345); // untouched on error
+        assert_non_null(strstr(eb.msg, "invalid size \""));
+        assert_non_null(strstr(eb.msg, SIZE_FORMS));
+        assert_true((strstr(eb.msg, "or a percentage") != NULL) == (c->total != 0));
+        if (c->why && !strstr(eb.msg, c->why)) {
+            fail_msg("size \"%s\": message \"%s\" lacks \"%s\"", c->in, eb.msg, c->why);
+        }
+    }
+}
+
 static void test_size_table(void **state)
 {
     (void)state;
     for (size_t i = 0; i < sizeof(size_cases) / sizeof(size_cases[0]); i++) {
-        const struct size_case *c = &size_cases[i];
-        struct errbuf eb = {{0}, NULL, 0};
-        uint64_t got = 12345;
-        int rc = units_parse_size(c->in, c->total, &got, &eb);
-        if (rc != c->rc) {
-            fail_msg("size \"%s\": rc %d, want %d (%s)", c->in, rc, c->rc, eb.msg);
-        }
-        if (rc == 0 && got != c->want) {
-            fail_msg("size \"%s\": %llu, want %llu", c->in, (unsigned long long)got,
-                     (unsigned long long)c->want);
-        }
-        if (rc != 0) {
-            assert_int_equal(got, 12345); // untouched on error
-            assert_non_null(strstr(eb.msg, "invalid size \""));
-            assert_non_null(strstr(eb.msg, SIZE_FORMS));
-            assert_true((strstr(eb.msg, "or a percentage") != NULL) == (c->total != 0));
-            if (c->why && !strstr(eb.msg, c->why)) {
-                fail_msg("size \"%s\": message \"%s\" lacks \"%s\"", c->in, eb.msg, c->why);
-            }
-        }
+        check_size_case(&size_cases[i]);
     }
 }
 
@@ -185,7 +189,7 @@ static const struct dur_case dur_cases[] = {
         {"5124095576031h", -EINVAL, 0, "too large"},
         {"99999999999999999999h", -EINVAL, 0, "too large"},
         {"18446744073709551615ms1ms", -EINVAL, 0, "units repeated"},
-        {"5124095576030h25m", 0, 5124095576030ull * 3600000 + 25 * 60000, NULL},
+        {"5124095576030h25m", 0, 5124095576030ull * 3600000 + 25ull * 60000, NULL},
         {"5124095576030h26m", -EINVAL, 0, "too large"},
         {"", -EINVAL, 0, NULL},
         {" ", -EINVAL, 0, NULL},
@@ -207,29 +211,33 @@ static const struct dur_case dur_cases[] = {
         {"1mss", -EINVAL, 0, NULL},
 };
 
+static void check_dur_case(const struct dur_case *c)
+{
+    struct errbuf eb = {{0}, NULL, 0};
+    uint64_t got = 12345;
+    int rc = units_parse_duration(c->in, &got, &eb);
+    if (rc != c->rc) {
+        fail_msg("duration \"%s\": rc %d, want %d (%s)", c->in, rc, c->rc, eb.msg);
+    }
+    if (rc == 0 && got != c->want) {
+        fail_msg("duration \"%s\": %llu, want %llu", c->in, (unsigned long long)got,
+                 (unsigned long long)c->want);
+    }
+    if (rc != 0) {
+        assert_int_equal(got, 12345);
+        assert_non_null(strstr(eb.msg, "invalid duration \""));
+        assert_non_null(strstr(eb.msg, DUR_FORMS));
+        if (c->why && !strstr(eb.msg, c->why)) {
+            fail_msg("duration \"%s\": message \"%s\" lacks \"%s\"", c->in, eb.msg, c->why);
+        }
+    }
+}
+
 static void test_duration_table(void **state)
 {
     (void)state;
     for (size_t i = 0; i < sizeof(dur_cases) / sizeof(dur_cases[0]); i++) {
-        const struct dur_case *c = &dur_cases[i];
-        struct errbuf eb = {{0}, NULL, 0};
-        uint64_t got = 12345;
-        int rc = units_parse_duration(c->in, &got, &eb);
-        if (rc != c->rc) {
-            fail_msg("duration \"%s\": rc %d, want %d (%s)", c->in, rc, c->rc, eb.msg);
-        }
-        if (rc == 0 && got != c->want) {
-            fail_msg("duration \"%s\": %llu, want %llu", c->in, (unsigned long long)got,
-                     (unsigned long long)c->want);
-        }
-        if (rc != 0) {
-            assert_int_equal(got, 12345);
-            assert_non_null(strstr(eb.msg, "invalid duration \""));
-            assert_non_null(strstr(eb.msg, DUR_FORMS));
-            if (c->why && !strstr(eb.msg, c->why)) {
-                fail_msg("duration \"%s\": message \"%s\" lacks \"%s\"", c->in, eb.msg, c->why);
-            }
-        }
+        check_dur_case(&dur_cases[i]);
     }
 }
 
@@ -279,30 +287,33 @@ static const struct range_case range_cases[] = {
         {"1s-5m", -EINVAL, 0, 0, "no \"..\""},
 };
 
+static void check_range_case(const struct range_case *c)
+{
+    struct errbuf eb = {{0}, NULL, 0};
+    uint64_t lo = 7;
+    uint64_t hi = 7;
+    int rc = units_parse_duration_range(c->in, &lo, &hi, &eb);
+    if (rc != c->rc) {
+        fail_msg("range \"%s\": rc %d, want %d (%s)", c->in, rc, c->rc, eb.msg);
+    }
+    if (rc == 0 && (lo != c->lo || hi != c->hi)) {
+        fail_msg("range \"%s\": %llu..%llu", c->in, (unsigned long long)lo, (unsigned long long)hi);
+    }
+    if (rc != 0) {
+        assert_true(lo == 7 && hi == 7);
+        assert_non_null(strstr(eb.msg, "invalid duration range \""));
+        assert_non_null(strstr(eb.msg, "expected MIN..MAX with 0 < MIN <= MAX"));
+        if (c->why && !strstr(eb.msg, c->why)) {
+            fail_msg("range \"%s\": message \"%s\" lacks \"%s\"", c->in, eb.msg, c->why);
+        }
+    }
+}
+
 static void test_range_table(void **state)
 {
     (void)state;
     for (size_t i = 0; i < sizeof(range_cases) / sizeof(range_cases[0]); i++) {
-        const struct range_case *c = &range_cases[i];
-        struct errbuf eb = {{0}, NULL, 0};
-        uint64_t lo = 7;
-        uint64_t hi = 7;
-        int rc = units_parse_duration_range(c->in, &lo, &hi, &eb);
-        if (rc != c->rc) {
-            fail_msg("range \"%s\": rc %d, want %d (%s)", c->in, rc, c->rc, eb.msg);
-        }
-        if (rc == 0 && (lo != c->lo || hi != c->hi)) {
-            fail_msg("range \"%s\": %llu..%llu", c->in, (unsigned long long)lo,
-                     (unsigned long long)hi);
-        }
-        if (rc != 0) {
-            assert_true(lo == 7 && hi == 7);
-            assert_non_null(strstr(eb.msg, "invalid duration range \""));
-            assert_non_null(strstr(eb.msg, "expected MIN..MAX with 0 < MIN <= MAX"));
-            if (c->why && !strstr(eb.msg, c->why)) {
-                fail_msg("range \"%s\": message \"%s\" lacks \"%s\"", c->in, eb.msg, c->why);
-            }
-        }
+        check_range_case(&range_cases[i]);
     }
 }
 
