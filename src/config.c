@@ -84,6 +84,7 @@ static const struct key_def keys[] = {
 };
 
 #define KEY_COUNT (sizeof(keys) / sizeof(keys[0]))
+_Static_assert(S(backoff_max_ms) == S(backoff_min_ms) + sizeof(uint64_t), "VAL_RANGE layout");
 
 struct load_ctx {
     struct warden_config *cfg;
@@ -641,6 +642,25 @@ static void finish_pending(struct load_ctx *ctx)
     ctx->pending_line = 0;
 }
 
+/* INI reads " ;" as the start of a comment, even inside quotes, so
+ * `command = sh -c 'a ; b'` would silently lose "; b'". Refuse it with the fix instead. */
+static void check_command_comment(struct load_ctx *ctx, const char *p)
+{
+    size_t klen = strcspn(p, "= \t");
+    const char *eq = strchr(p, '=');
+    if (klen != 7 || strncmp(p, "command", 7) != 0 || !eq) {
+        return;
+    }
+    for (const char *q = eq + 1; *q; q++) {
+        if (*q == ';' && q > eq + 1 && isspace((unsigned char)q[-1])) {
+            add_error(ctx, ctx->lineno,
+                      "command: \" ;\" starts an INI comment, even inside quotes, and would cut "
+                      "the command: write \";\" without a space before it");
+            return;
+        }
+    }
+}
+
 // What the line in str is: comment, section header (handled here) or "key = value".
 static void classify_line(struct load_ctx *ctx, const char *str)
 {
@@ -661,6 +681,7 @@ static void classify_line(struct load_ctx *ctx, const char *str)
     ctx->pending_line = ctx->lineno;
     ctx->pending_handled = false;
     units_quote(p, SIZE_MAX, ctx->pending_text, sizeof(ctx->pending_text));
+    check_command_comment(ctx, p);
 }
 
 /* inih's fgets: one line into str (num bytes, from ini_max_line), without its newline.

@@ -63,13 +63,14 @@ void config_defaults(struct warden_config *cfg);
 int config_split_command(struct svc_config *sc, struct errbuf *eb);
 
 /* Validate a service name: 1..SERVICE_NAME_MAX-1 bytes of [A-Za-z0-9_.-], not starting
- * with '.' or '-'. 0 or -EINVAL. */
+ * with '.' or '-', without "..". 0 or -EINVAL. */
 int config_check_name(const char *name, struct errbuf *eb);
 
 /* Load and validate path into cfg (cfg->host_memory_bytes set by the caller first; all
  * other fields are reset). Every problem found is written to errs[0..errs_max-1] with file,
  * line, key, value and accepted forms; *nerrs gets the total count (may exceed errs_max).
- * Returns 0 when valid, -EINVAL when any error, -errno when the file cannot be read. */
+ * Returns 0 when valid, -EINVAL when any error, -errno when the file cannot be read (then
+ * errs[0] says so too). */
 int config_load(struct warden_config *cfg, const char *path, struct errbuf *errs, unsigned errs_max,
                 unsigned *nerrs);
 

@@ -17,6 +17,8 @@ void log_init(bool debug)
     log_debug_on = debug;
 }
 
+static void vlog(const char *fmt, va_list ap, int errnum) __attribute__((format(printf, 1, 0)));
+
 static void vlog(const char *fmt, va_list ap, int errnum)
 {
     char line[1024]; // one log line; longer messages are cut, never overflow

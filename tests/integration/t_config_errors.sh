@@ -20,4 +20,8 @@ EOF
 "$WARDEN" check -c "$good" || fail "good config rejected"
 "$WARDEN" run --memory-max lots -- true 2>"$T/out3"; rc=$?
 [ "$rc" = 2 ] && grep -q 'memory-max' "$T/out3" || fail "bad --memory-max: exit $rc"
+# " ;" in a command would be cut as an INI comment: refused, not silently truncated
+printf '[service a]\ncommand = sh -c "echo a ; echo b"\n' > "$T/semi.conf"
+"$WARDEN" check -c "$T/semi.conf" > "$T/out4" 2>&1; rc=$?
+[ "$rc" = 2 ] && grep -q 'semi.conf:2: command: " ;" starts an INI comment' "$T/out4" || { cat "$T/out4"; fail "' ;' in a command not refused"; }
 echo "config errors ok"

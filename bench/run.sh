@@ -1,0 +1,383 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# warden benchmarks: the issue's four targets, each measured over repeated runs and printed
+# as min / median / max next to its target. See bench/README.md.
+#
+#   sh bench/run.sh [WARDEN_BINARY] [rss|fail|stop|tree ...]      (default: all of them)
+#
+# Env: BENCH (same as the names after the binary), HELPERS (static test helpers; default
+# the binary's dir/helpers), RSS_RUNS (5), FAIL_RUNS (3 daemons per variant, in parallel),
+# FAIL_WINDOW_S (60), STOP_CYCLES (20), TREE_RUNS (10), TREE_N (499).
+# Needs root (cgroups). Writes the table to bench/results-latest.txt (not meant for git).
+# Every daemon it starts is stopped by pid (SIGTERM) and its scratch dir removed on exit.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+WARDEN=${1:-${WARDEN:-$here/../build/warden}}
+[ $# -gt 0 ] && shift
+case $WARDEN in /*) ;; *) WARDEN=$(pwd)/$WARDEN ;; esac
+HELPERS=${HELPERS:-$(dirname "$WARDEN")/helpers}
+SELECTED=${*:-${BENCH:-all}}
+[ "$SELECTED" = all ] && SELECTED="rss fail stop tree"
+RSS_RUNS=${RSS_RUNS:-5}
+FAIL_RUNS=${FAIL_RUNS:-3}
+FAIL_WINDOW_S=${FAIL_WINDOW_S:-60}
+STOP_CYCLES=${STOP_CYCLES:-20}
+TREE_RUNS=${TREE_RUNS:-10}
+TREE_N=${TREE_N:-499}
+RESULTS=$here/results-latest.txt
+
+[ -x "$WARDEN" ] || { echo "bench: no warden binary at $WARDEN (make all)" >&2; exit 2; }
+for b in $SELECTED; do
+    case $b in rss|fail|stop|tree) ;; *) echo "bench: unknown benchmark '$b' (rss fail stop tree)" >&2; exit 2 ;; esac
+done
+[ "$(id -u)" = 0 ] || echo "bench: warning: not root; cgroup limits will not be enforced" >&2
+
+B=$(mktemp -d /tmp/warden-bench.XXXXXX)
+: > "$B/owned"  # "PID TAG" of everything started here; TAG must be in its cmdline to be killed
+: > "$B/table"
+: > "$B/notes"
+
+# ---- helpers ----
+
+now_ms() {
+    _n=$(date +%s%N)
+    case $_n in *N) awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime ;; *) echo $(( _n / 1000000 )) ;; esac
+}
+
+# wait_until SECONDS 'shell condition': poll every 10 ms against a deadline.
+wait_until() {
+    _end=$(( $(now_ms) + $1 * 1000 )); shift
+    while :; do
+        if eval "$*"; then return 0; fi
+        [ "$(now_ms)" -ge "$_end" ] && return 1
+        sleep 0.01
+    done
+}
+
+own() { echo "$1 $2" >> "$B/owned"; }
+
+# ours PID TAG: PID is alive and its cmdline contains TAG (guards against pid reuse).
+ours() {
+    [ -r "/proc/$1/cmdline" ] && tr '\0' ' ' < "/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$2"
+}
+
+# end_pid PID TAG: SIGTERM, up to 15 s to go, then SIGKILL; reaps it when it is our child.
+end_pid() {
+    if ours "$1" "$2"; then
+        kill -TERM "$1" 2>/dev/null
+        wait_until 15 "! ours $1 '$2'" || kill -KILL "$1" 2>/dev/null
+    fi
+    wait "$1" 2>/dev/null
+    return 0
+}
+
+cleanup() {
+    trap - EXIT INT TERM HUP
+    while read -r _p _tag; do end_pid "$_p" "$_tag"; done < "$B/owned"
+    rm -rf "$B"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+note() { echo "$*" | tee -a "$B/notes"; }
+
+# stats FILE: "min median max n" of the numbers in FILE, one per line.
+stats() {
+    sort -n "$1" | awk '{ v[NR] = $1 }
+        END { if (NR == 0) { print "- - - 0"; exit }
+              m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+              printf "%g %g %g %d\n", v[1], m, v[NR], NR }'
+}
+
+# row BENCH METRIC FILE TARGET: one result line, printed now and kept for the final table.
+row() {
+    set -- "$1" "$2" "$(stats "$3")" "$4"
+    # shellcheck disable=SC2086
+    set -- "$1" "$2" $3 "$4"
+    printf '%-5s %-44s %8s %8s %8s %3s  %s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" | tee -a "$B/table"
+}
+
+# start_daemon DIR: warden daemon on DIR/w.conf, output in DIR/out; sets DPID.
+start_daemon() {
+    "$WARDEN" daemon -c "$1/w.conf" > "$1/out" 2>&1 &
+    DPID=$!
+    own "$DPID" "$1/w.conf"
+    wait_until 10 "[ -S '$1/w.sock' ]" || { cat "$1/out"; echo "bench: daemon did not come up" >&2; exit 1; }
+}
+
+# conf_head DIR: the [warden] section of DIR/w.conf.
+conf_head() { printf '[warden]\nstate_dir = %s/state\nsocket = %s/w.sock\n\n' "$1" "$1"; }
+
+# w DIR ARGS...: a client command against the daemon of DIR.
+w() { _d=$1; shift; WARDEN_SOCKET="$_d/w.sock" "$WARDEN" "$@" 2>/dev/null; }
+
+# svc DIR NAME KEY: a flat key of one service from `warden status NAME --json`.
+svc() {
+    w "$1" status "$2" --json | sed -n '/"services"/,$p' | \
+        sed -n "s/^ *\"$3\": *\"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\} *\$/\1/p" | head -n 1
+}
+
+# pids_alive PID...: those still alive (zombies count as dead).
+pids_alive() {
+    for _p in "$@"; do
+        if [ -r "/proc/$_p/stat" ] && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$_p/stat" 2>/dev/null; then
+            echo "$_p"
+        fi
+    done
+}
+
+# mem PID: "private rss pss" in kB (Private_Clean + Private_Dirty, Rss, Pss).
+mem() {
+    _f=/proc/$1/smaps_rollup
+    [ -r "$_f" ] || _f=/proc/$1/smaps
+    awk '/^Rss:/ { r += $2 } /^Pss:/ { p += $2 } /^Private_(Clean|Dirty):/ { v += $2 }
+         END { print v, r, p }' "$_f"
+}
+
+# sample_mem PID PREFIX: 5 samples over 2 s; appends the run's max to PREFIX.{priv,rss,pss}.
+sample_mem() {
+    : > "$B/samples"
+    for _i in 1 2 3 4 5; do
+        [ "$_i" = 1 ] || sleep 0.5
+        mem "$1" >> "$B/samples"
+    done
+    awk -v f="$2" '$1 > a { a = $1 } $2 > b { b = $2 } $3 > c { c = $3 }
+        END { print a >> (f ".priv"); print b >> (f ".rss"); print c >> (f ".pss") }' "$B/samples"
+}
+
+# events DIR NAME: the service's journal as "SECONDS TYPE COMMAND" lines (SECONDS of the
+# day, ms precision; the day's rollover is handled by the consumers' monotonic fix-up).
+events() {
+    w "$1" events "$2" --json | awk '{
+        t = ""; ty = ""; c = "-"
+        if (match($0, /"time": *"[^"]*"/)) { s = substr($0, RSTART, RLENGTH); sub(/.*T/, "", s); sub(/Z"$/, "", s)
+            split(s, h, ":"); t = h[1] * 3600 + h[2] * 60 + h[3] }
+        if (match($0, /"type": *"[^"]*"/)) { ty = substr($0, RSTART, RLENGTH); sub(/"type": *"/, "", ty); sub(/"$/, "", ty) }
+        if (match($0, /"command": *"[^"]*"/)) { c = substr($0, RSTART, RLENGTH); sub(/"command": *"/, "", c); sub(/"$/, "", c) }
+        if (t != "") { if (NR > 1 && t < prev - 43200) day += 86400; prev = t; printf "%.3f %s %s\n", t + day, ty, c }
+    }'
+}
+
+# journal_latency DIR NAME CMD DONE: ms from each "operator CMD" event to the next DONE event.
+journal_latency() {
+    events "$1" "$2" | awk -v cmd="$3" -v done="$4" '
+        $2 == "operator" && $3 == cmd { t0 = $1; open = 1; next }
+        open && $2 == done { printf "%d\n", ($1 - t0) * 1000 + 0.5; open = 0 }'
+}
+
+# ---- 1. warden's own memory with 10 idle services (+ tini, supervisord for comparison) ----
+
+bench_rss() {
+    note "# rss: $RSS_RUNS runs; each: 10 x 'sleep 100000', wait until all running, 5 samples over 2 s, the run's max"
+    for run in $(seq "$RSS_RUNS"); do
+        d=$B/rss$run; mkdir -p "$d"
+        { conf_head "$d"; for i in 0 1 2 3 4 5 6 7 8 9; do printf '[service s%d]\ncommand = sleep 100000\n\n' "$i"; done; } > "$d/w.conf"
+        start_daemon "$d"
+        wait_until 10 "[ \"\$(w $d status --json | grep -c '\"state\": *\"running\"')\" = 10 ]" || \
+            { w "$d" status; echo "bench: services did not all start" >&2; exit 1; }
+        sample_mem "$DPID" "$B/w"
+        if [ "$run" = "$RSS_RUNS" ]; then
+            note "# warden's biggest private mappings (kB, last run, /proc/PID/smaps):"
+            awk '/^[0-9a-f]+-[0-9a-f]+ / { m = $1 " " $2 " " ($6 == "" ? "[anon]" : $6) ; next }
+                 /^Private_(Clean|Dirty):/ { p[m] += $2 }
+                 END { for (k in p) if (p[k] > 0) printf "%6d  %s\n", p[k], k }' "/proc/$DPID/smaps" | \
+                sort -rn | head -n 6 | sed 's/^/#   /' | tee -a "$B/notes"
+            if command -v python3 >/dev/null && command -v nm >/dev/null; then
+                note "# warden's static objects by resident pages (bench/bss_pages.py):"
+                python3 "$here/bss_pages.py" "$DPID" "$WARDEN" 6 2>&1 | sed 's/^/#   /' | tee -a "$B/notes"
+            fi
+        fi
+        end_pid "$DPID" "$d/w.conf"
+        rm -rf "$d"
+    done
+    row rss "warden private kB, 10 idle services" "$B/w.priv" "<= 400"
+    row rss "warden Rss kB" "$B/w.rss" "-"
+    row rss "warden Pss kB" "$B/w.pss" "-"
+
+    if command -v tini >/dev/null; then
+        for run in $(seq "$RSS_RUNS"); do
+            tini -s -- sleep 100000 &
+            tp=$!; own "$tp" "tini"
+            wait_until 5 "[ -n \"\$(cat /proc/$tp/task/$tp/children 2>/dev/null)\" ]" || { echo "bench: tini did not start sleep" >&2; exit 1; }
+            sleep 0.2
+            sample_mem "$tp" "$B/t"
+            end_pid "$tp" "tini"
+        done
+        row rss "tini -s private kB, 1 sleep (issue: 124)" "$B/t.priv" "-"
+        row rss "tini Rss kB" "$B/t.rss" "-"
+    else
+        note "# rss: tini not installed (apt-get install -y tini): skipped"
+    fi
+
+    if command -v supervisord >/dev/null && command -v supervisorctl >/dev/null; then
+        sv_runs=$(( RSS_RUNS < 3 ? RSS_RUNS : 3 ))
+        for run in $(seq "$sv_runs"); do
+            d=$B/sv$run; mkdir -p "$d"
+            { printf '[unix_http_server]\nfile = %s/sv.sock\n\n' "$d"
+              printf '[supervisord]\nnodaemon = true\nlogfile = %s/sv.log\npidfile = %s/sv.pid\nchildlogdir = %s\nuser = root\n\n' "$d" "$d" "$d"
+              printf '[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\n'
+              printf '[supervisorctl]\nserverurl = unix://%s/sv.sock\n\n' "$d"
+              for i in 0 1 2 3 4 5 6 7 8 9; do printf '[program:s%d]\ncommand = sleep 100000\nstartsecs = 0\n\n' "$i"; done
+            } > "$d/sv.conf"
+            supervisord -c "$d/sv.conf" > "$d/out" 2>&1 &
+            sp=$!; own "$sp" "$d/sv.conf"
+            wait_until 15 "[ \"\$(supervisorctl -c $d/sv.conf status 2>/dev/null | grep -c RUNNING)\" = 10 ]" || \
+                { cat "$d/out"; echo "bench: supervisord did not start its programs" >&2; exit 1; }
+            sample_mem "$sp" "$B/s"
+            end_pid "$sp" "$d/sv.conf"
+            rm -rf "$d"
+        done
+        row rss "supervisord private kB, 10 idle programs" "$B/s.priv" "-"
+        row rss "supervisord Rss kB" "$B/s.rss" "-"
+    else
+        note "# rss: supervisord not installed (apt-get install -y supervisor): skipped"
+    fi
+}
+
+# ---- 2. starts of an always-failing service in its first 60 s ----
+# FAIL_RUNS daemons per variant, all in parallel (each supervises only that service, so its
+# CPU time is its own). Nothing else runs meanwhile: a second warden mapping the same
+# binary would also turn the rss benchmark's Private_Clean text pages into shared ones.
+
+fail_one() { # DIR: snapshot one daemon at its deadline, then stop it
+    d=$1; pid=$(cat "$d/pid"); t0=$(cat "$d/t0")
+    while [ "$(now_ms)" -lt $(( t0 + FAIL_WINDOW_S * 1000 )) ]; do sleep 0.2; done
+    # utime + stime (fields 14, 15) after the ")" of the comm field
+    ticks=$(sed 's/^.*) //' "/proc/$pid/stat" | awk '{ print $12 + $13 }')
+    echo $(( ticks * 1000 / $(getconf CLK_TCK) )) > "$d/cpu_ms"
+    # the same with ns precision where the kernel has /proc/PID/sched (CONFIG_SCHED_DEBUG)
+    awk '/^se.sum_exec_runtime/ { printf "%.1f\n", $3 }' "/proc/$pid/sched" 2>/dev/null > "$d/exec_ms"
+    events "$d" f | awk '$2 == "start" { if (n++ == 0) t0 = $1; printf "%.1f ", $1 - t0 }' > "$d/times"
+    awk -v w="$FAIL_WINDOW_S" '{ for (i = 1; i <= NF; i++) if ($i < w) n++ } END { print n + 0 }' "$d/times" > "$d/starts"
+    svc "$d" f state > "$d/svcstate"
+}
+
+bench_fail() {
+    note "# fail: $FAIL_RUNS daemons per variant in parallel, ${FAIL_WINDOW_S} s each (the wait is the measurement)"
+    for run in $(seq "$FAIL_RUNS"); do
+        for v in false vary; do
+            d=$B/fail-$v-$run; mkdir -p "$d"
+            if [ "$v" = false ]; then cmd=/bin/false; else cmd="sh -c 'exit \$(( \$(date +%s%N) % 3 + 1 ))'"; fi
+            { conf_head "$d"; printf '[service f]\ncommand = %s\n' "$cmd"; } > "$d/w.conf"
+            now_ms > "$d/t0"
+            start_daemon "$d"
+            echo "$DPID" > "$d/pid"
+        done
+    done
+    # snapshots one after the other: the daemons' deadlines are ms apart, and starts are
+    # counted from the journal's own times, so a late snapshot does not change them
+    for d in "$B"/fail-*; do fail_one "$d"; done
+    for v in false vary; do
+        : > "$B/f.$v.starts"; : > "$B/f.$v.cpu"; states=""
+        for d in "$B"/fail-"$v"-*; do
+            cat "$d/starts" >> "$B/f.$v.starts"; cat "$d/cpu_ms" >> "$B/f.$v.cpu"; cat "$d/exec_ms" >> "$B/f.$v.exec"
+            states="$states $(cat "$d/svcstate")"
+            end_pid "$(cat "$d/pid")" "$d/w.conf"
+        done
+        note "# fail: $v: state at ${FAIL_WINDOW_S} s:$states"
+        note "# fail: $v: start times (s after the first), run 1: $(cat "$B/fail-$v-1/times")"
+    done
+    row fail "/bin/false: starts in first ${FAIL_WINDOW_S} s" "$B/f.false.starts" "<= 6"
+    row fail "/bin/false: warden CPU ms (utime+stime)" "$B/f.false.cpu" "-"
+    row fail "/bin/false: warden CPU ms (sum_exec_runtime)" "$B/f.false.exec" "-"
+    row fail "varying exit: starts in first ${FAIL_WINDOW_S} s" "$B/f.vary.starts" "-"
+    row fail "varying exit: warden CPU ms (utime+stime)" "$B/f.vary.cpu" "-"
+    row fail "varying exit: warden CPU ms (sum_exec_runtime)" "$B/f.vary.exec" "-"
+    rm -rf "$B"/fail-*
+}
+
+# ---- 3. nothing left after stop / restart (setsid grandchild, background job) ----
+
+bench_stop() {
+    d=$B/stop; mkdir -p "$d"
+    cat > "$d/svc.sh" <<EOF
+"$HELPERS/daemonize" "$d/gc.pid" --exit
+sleep 1000 &
+echo \$! > "$d/bg.pid"
+exec sleep 1000
+EOF
+    { conf_head "$d"; printf '[service app]\ncommand = sh %s/svc.sh\ndrain = 2s\nmemory_max = 64M\npids_max = 32\n' "$d"; } > "$d/w.conf"
+    start_daemon "$d"
+    : > "$B/stop.ms"; : > "$B/restart.ms"; : > "$B/stop.surv"; : > "$B/restart.surv"
+    children() { # sets gc bg main of the running instance
+        wait_until 10 "[ -s '$d/gc.pid' ] && [ -s '$d/bg.pid' ]" || { echo "bench: service did not start its children" >&2; exit 1; }
+        gc=$(cat "$d/gc.pid"); bg=$(cat "$d/bg.pid"); main=$(svc "$d" app pid)
+        rm -f "$d/gc.pid" "$d/bg.pid"
+    }
+    for i in $(seq "$STOP_CYCLES"); do
+        children
+        t0=$(now_ms)
+        w "$d" stop app >/dev/null || { echo "bench: stop failed" >&2; exit 1; }
+        wait_until 10 "[ \"\$(svc $d app state)\" = stopped ]" || { echo "bench: not stopped" >&2; exit 1; }
+        echo $(( $(now_ms) - t0 )) >> "$B/stop.ms"
+        pids_alive "$gc" "$bg" "$main" | wc -l >> "$B/stop.surv"
+        w "$d" start app >/dev/null
+    done
+    for i in $(seq "$STOP_CYCLES"); do
+        children
+        t0=$(now_ms)
+        w "$d" restart app >/dev/null || { echo "bench: restart failed" >&2; exit 1; }
+        wait_until 10 "p=\$(svc $d app pid); [ -n \"\$p\" ] && [ \"\$p\" != $main ] && [ \"\$(svc $d app state)\" = running ]" || \
+            { echo "bench: restart did not bring a new instance" >&2; exit 1; }
+        echo $(( $(now_ms) - t0 )) >> "$B/restart.ms"
+        pids_alive "$gc" "$bg" "$main" | wc -l >> "$B/restart.surv"
+    done
+    journal_latency "$d" app stop stopped > "$B/stop.jms"
+    journal_latency "$d" app restart running > "$B/restart.jms"
+    end_pid "$DPID" "$d/w.conf"
+    rm -rf "$d"
+    note "# stop: $STOP_CYCLES stop/start + $STOP_CYCLES restart cycles; survivors = pids (main, setsid grandchild, bg job) alive per cycle"
+    note "# stop: 'client ms' = from invoking 'warden stop' until a 10 ms status poll sees it; 'journal ms' = warden's own event times"
+    row stop "survivors per stop (total $(awk '{ s += $1 } END { print s + 0 }' "$B/stop.surv"))" "$B/stop.surv" "0"
+    row stop "survivors per restart (total $(awk '{ s += $1 } END { print s + 0 }' "$B/restart.surv"))" "$B/restart.surv" "0"
+    row stop "stop -> stopped, client ms" "$B/stop.ms" "-"
+    row stop "stop -> stopped, journal ms" "$B/stop.jms" "-"
+    row stop "restart -> new instance running, client ms" "$B/restart.ms" "-"
+    row stop "restart -> running, journal ms" "$B/restart.jms" "-"
+}
+
+# ---- 4. time to kill a 500-process tree ----
+
+bench_tree() {
+    d=$B/tree; mkdir -p "$d"
+    { conf_head "$d"; printf '[service tree]\ncommand = %s/forker %s\npids_max = 600\nmemory_max = 1G\ndrain = 5s\n' "$HELPERS" "$TREE_N"; } > "$d/w.conf"
+    start_daemon "$d"
+    : > "$B/tree.ms"; : > "$B/tree.pids"; bad=0
+    for i in $(seq "$TREE_RUNS"); do
+        [ "$i" = 1 ] || w "$d" start tree >/dev/null
+        wait_until 30 "[ \"\$(grep -c 'forker: forked' '$d/out')\" -ge $i ]" || { cat "$d/out"; echo "bench: forker did not report" >&2; exit 1; }
+        grep 'forker: forked' "$d/out" | tail -n 1 | grep -q "forked $TREE_N failed 0\$" || bad=$((bad + 1))
+        w "$d" status tree --json | sed -n 's/^ *"current": \([0-9]*\),\{0,1\}$/\1/p' | tail -n 1 >> "$B/tree.pids"
+        t0=$(now_ms)
+        w "$d" stop tree >/dev/null || { echo "bench: stop failed" >&2; exit 1; }
+        wait_until 30 "[ \"\$(svc $d tree state)\" = stopped ]" || { echo "bench: tree not stopped" >&2; exit 1; }
+        echo $(( $(now_ms) - t0 )) >> "$B/tree.ms"
+    done
+    journal_latency "$d" tree stop stopped > "$B/tree.jms"
+    end_pid "$DPID" "$d/w.conf"
+    rm -rf "$d"
+    note "# tree: $TREE_RUNS runs of 'forker $TREE_N' (pids_max 600); runs where a fork failed: $bad"
+    row tree "processes in the cgroup at stop" "$B/tree.pids" "-"
+    row tree "stop -> stopped, client ms" "$B/tree.ms" "-"
+    row tree "stop -> stopped, journal ms" "$B/tree.jms" "-"
+}
+
+# ---- main ----
+
+started=$(date +%s)
+echo "warden bench: $("$WARDEN" version) on $(uname -r), $(nproc) cores; running: $SELECTED"
+printf '%-5s %-44s %8s %8s %8s %3s  %s\n' bench metric min median max n target | tee -a "$B/table"
+case " $SELECTED " in *" rss "*) bench_rss ;; esac
+case " $SELECTED " in *" fail "*) bench_fail ;; esac
+case " $SELECTED " in *" stop "*) bench_stop ;; esac
+case " $SELECTED " in *" tree "*) bench_tree ;; esac
+{
+    echo "warden bench $(date -u +%Y-%m-%dT%H:%M:%SZ): $("$WARDEN" version) on $(uname -r), $(nproc) cores, $(( $(date +%s) - started )) s"
+    echo "benchmarks: $SELECTED"
+    echo
+    cat "$B/table"
+    echo
+    cat "$B/notes"
+} > "$RESULTS"
+echo
+echo "results in $RESULTS ($(( $(date +%s) - started )) s)"

@@ -1,0 +1,822 @@
+// SPDX-License-Identifier: MIT
+// Table-driven tests of policy.c: exit classification (OOM only from the cgroup counter,
+// never from 137 alone), failure/restart decisions for every kind x policy, the jittered
+// backoff schedule and its cap, and the cause-aware crash-loop breaker over its ring.
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "policy.h"
+
+#define EXITED_WITH(code) W_EXITCODE((code), 0)
+#define KILLED_BY(sig)    W_EXITCODE(0, (sig))
+
+/* ---- policy_classify ---- */
+
+struct classify_case {
+    const char *name;
+    struct exit_facts facts;
+    enum exit_kind kind;
+    int code;
+    int signal;
+    int err;
+    bool main_oom;
+    const char *has1; // substrings the reason must contain (NULL: none)
+    const char *has2;
+};
+
+static const struct classify_case classify_cases[] = {
+        {"exit 0",
+         {.wait_status = EXITED_WITH(0)},
+         EXIT_EXITED,
+         0,
+         0,
+         0,
+         false,
+         "exit code 0",
+         NULL},
+        {"exit 1",
+         {.wait_status = EXITED_WITH(1)},
+         EXIT_EXITED,
+         1,
+         0,
+         0,
+         false,
+         "exit code 1",
+         NULL},
+        {"exit 3",
+         {.wait_status = EXITED_WITH(3)},
+         EXIT_EXITED,
+         3,
+         0,
+         0,
+         false,
+         "exit code 3",
+         NULL},
+        {"exit 255",
+         {.wait_status = EXITED_WITH(255)},
+         EXIT_EXITED,
+         255,
+         0,
+         0,
+         false,
+         "exit code 255",
+         NULL},
+        {"shift form",
+         {.wait_status = 42 << 8},
+         EXIT_EXITED,
+         42,
+         0,
+         0,
+         false,
+         "exit code 42",
+         NULL},
+        // 137 and 143 look like 128+signal but are plain exit codes without a counter move
+        {"137 alone is not OOM",
+         {.wait_status = EXITED_WITH(137)},
+         EXIT_EXITED,
+         137,
+         0,
+         0,
+         false,
+         "exit code 137",
+         NULL},
+        {"143 alone",
+         {.wait_status = EXITED_WITH(143)},
+         EXIT_EXITED,
+         143,
+         0,
+         0,
+         false,
+         "exit code 143",
+         NULL},
+        {"SIGKILL, no OOM",
+         {.wait_status = KILLED_BY(SIGKILL)},
+         EXIT_KILLED,
+         -1,
+         SIGKILL,
+         0,
+         false,
+         "SIGKILL",
+         "not by warden"},
+        {"SIGTERM, no OOM",
+         {.wait_status = KILLED_BY(SIGTERM)},
+         EXIT_KILLED,
+         -1,
+         SIGTERM,
+         0,
+         false,
+         "SIGTERM",
+         "signal 15"},
+        {"SIGSEGV, no OOM",
+         {.wait_status = KILLED_BY(SIGSEGV)},
+         EXIT_KILLED,
+         -1,
+         SIGSEGV,
+         0,
+         false,
+         "SIGSEGV",
+         "signal 11"},
+        {"SIGSEGV with core",
+         {.wait_status = KILLED_BY(SIGSEGV) | WCOREFLAG},
+         EXIT_KILLED,
+         -1,
+         SIGSEGV,
+         0,
+         false,
+         "SIGSEGV",
+         NULL},
+        {"SIGKILL + 1 OOM: main victim",
+         {.wait_status = KILLED_BY(SIGKILL), .oom_delta = 1},
+         EXIT_OOM_KILLED,
+         -1,
+         SIGKILL,
+         0,
+         true,
+         "main process OOM-killed",
+         "1 kill in"},
+        {"exit 0 + 2 OOM: child victim",
+         {.wait_status = EXITED_WITH(0), .oom_delta = 2},
+         EXIT_OOM_KILLED,
+         0,
+         0,
+         0,
+         false,
+         "a process of the service",
+         "2 kills"},
+        {"exit 143 + 1 OOM: child victim",
+         {.wait_status = EXITED_WITH(143), .oom_delta = 1},
+         EXIT_OOM_KILLED,
+         143,
+         0,
+         0,
+         false,
+         "a process of the service",
+         "exit code 143"},
+        {"SIGTERM + 1 OOM: not main",
+         {.wait_status = KILLED_BY(SIGTERM), .oom_delta = 1},
+         EXIT_OOM_KILLED,
+         -1,
+         SIGTERM,
+         0,
+         false,
+         "a process of the service",
+         "SIGTERM"},
+        {"huge OOM delta",
+         {.wait_status = KILLED_BY(SIGKILL), .oom_delta = UINT64_MAX},
+         EXIT_OOM_KILLED,
+         -1,
+         SIGKILL,
+         0,
+         true,
+         "18446744073709551615 kills",
+         NULL},
+        {"exec ENOENT",
+         {.wait_status = EXITED_WITH(127),
+          .exec_failed = true,
+          .exec_errno = ENOENT,
+          .exec_stage = "exec"},
+         EXIT_EXEC_FAILED,
+         127,
+         0,
+         ENOENT,
+         false,
+         "exec failed",
+         "No such file"},
+        {"exec stage NULL",
+         {.wait_status = EXITED_WITH(126), .exec_failed = true, .exec_errno = EACCES},
+         EXIT_EXEC_FAILED,
+         126,
+         0,
+         EACCES,
+         false,
+         "exec failed",
+         "Permission denied"},
+        {"cgroup attach failed",
+         {.wait_status = EXITED_WITH(126),
+          .exec_failed = true,
+          .exec_errno = EBUSY,
+          .exec_stage = "cgroup attach"},
+         EXIT_EXEC_FAILED,
+         126,
+         0,
+         EBUSY,
+         false,
+         "cgroup attach failed",
+         NULL},
+        {"exec failure beats OOM",
+         {.wait_status = EXITED_WITH(127),
+          .exec_failed = true,
+          .exec_errno = ENOENT,
+          .exec_stage = "exec",
+          .oom_delta = 1},
+         EXIT_EXEC_FAILED,
+         127,
+         0,
+         ENOENT,
+         false,
+         "exec failed",
+         NULL},
+        {"stop requested",
+         {.wait_status = KILLED_BY(SIGTERM), .stop_requested = true, .stop_reason = "stop"},
+         EXIT_KILLED_BY_WARDEN,
+         -1,
+         SIGTERM,
+         0,
+         false,
+         "stop requested",
+         "SIGTERM"},
+        {"restart requested, clean exit",
+         {.wait_status = EXITED_WITH(0), .stop_requested = true, .stop_reason = "restart"},
+         EXIT_KILLED_BY_WARDEN,
+         0,
+         0,
+         0,
+         false,
+         "restart requested",
+         "exit code 0"},
+        {"stop requested, no reason",
+         {.wait_status = EXITED_WITH(1), .stop_requested = true},
+         EXIT_KILLED_BY_WARDEN,
+         1,
+         0,
+         0,
+         false,
+         "stop requested",
+         "exit code 1"},
+        {"drain expired",
+         {.wait_status = KILLED_BY(SIGKILL),
+          .stop_requested = true,
+          .stop_reason = "shutdown",
+          .drain_expired = true},
+         EXIT_STOP_TIMEOUT,
+         -1,
+         SIGKILL,
+         0,
+         false,
+         "drain period (shutdown)",
+         "SIGKILL"},
+        {"drain expired, no reason",
+         {.wait_status = KILLED_BY(SIGKILL), .drain_expired = true},
+         EXIT_STOP_TIMEOUT,
+         -1,
+         SIGKILL,
+         0,
+         false,
+         "(stop)",
+         NULL},
+        {"OOM beats stop requested",
+         {.wait_status = KILLED_BY(SIGKILL),
+          .oom_delta = 1,
+          .stop_requested = true,
+          .stop_reason = "stop"},
+         EXIT_OOM_KILLED,
+         -1,
+         SIGKILL,
+         0,
+         true,
+         "main process OOM-killed",
+         NULL},
+        // warden's own SIGKILL after the drain is not the OOM killer's
+        {"OOM during drain expiry",
+         {.wait_status = KILLED_BY(SIGKILL),
+          .oom_delta = 1,
+          .stop_requested = true,
+          .drain_expired = true},
+         EXIT_OOM_KILLED,
+         -1,
+         SIGKILL,
+         0,
+         false,
+         "a process of the service",
+         NULL},
+};
+
+static void test_classify_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(classify_cases) / sizeof(classify_cases[0]); i++) {
+        const struct classify_case *c = &classify_cases[i];
+        struct exit_info e;
+        memset(&e, 0xa5, sizeof(e)); // classify must overwrite everything
+        policy_classify(&c->facts, &e);
+        print_message("case %zu: %s -> %s: %s\n", i, c->name, policy_exit_kind_name(e.kind),
+                      e.reason);
+        assert_int_equal(e.kind, c->kind);
+        assert_int_equal(e.code, c->code);
+        assert_int_equal(e.signal, c->signal);
+        assert_int_equal(e.err, c->err);
+        assert_int_equal(e.main_oom, c->main_oom);
+        assert_true(e.oom_kills == c->facts.oom_delta);
+        assert_non_null(memchr(e.reason, '\0', sizeof(e.reason)));
+        assert_true(e.reason[0] != '\0');
+        if (c->has1) {
+            assert_non_null(strstr(e.reason, c->has1));
+        }
+        if (c->has2) {
+            assert_non_null(strstr(e.reason, c->has2));
+        }
+    }
+}
+
+// tini's loop: every exit code classifies as exited with that code, failure iff non-zero.
+static void test_classify_all_exit_codes(void **state)
+{
+    (void)state;
+    for (int code = 0; code < 256; code++) {
+        struct exit_facts f = {.wait_status = EXITED_WITH(code)};
+        struct exit_info e;
+        policy_classify(&f, &e);
+        assert_int_equal(e.kind, EXIT_EXITED);
+        assert_int_equal(e.code, code);
+        assert_int_equal(e.signal, 0);
+        assert_int_equal(policy_is_failure(&e), code != 0);
+        char want[32];
+        (void)snprintf(want, sizeof(want), "exit code %d", code);
+        assert_string_equal(e.reason, want);
+    }
+    for (int sig = 1; sig < 65; sig++) {
+        struct exit_facts f = {.wait_status = KILLED_BY(sig)};
+        struct exit_info e;
+        policy_classify(&f, &e);
+        assert_int_equal(e.kind, EXIT_KILLED);
+        assert_int_equal(e.signal, sig);
+        assert_int_equal(e.code, -1);
+        assert_true(policy_is_failure(&e));
+    }
+}
+
+// A status waitpid never returns without WUNTRACED: described, not mistaken for a signal.
+static void test_classify_garbage_status(void **state)
+{
+    (void)state;
+    struct exit_facts f = {.wait_status = 0x137f}; // "stopped by SIGSTOP"
+    struct exit_info e;
+    policy_classify(&f, &e);
+    assert_int_equal(e.signal, 0);
+    assert_int_equal(e.code, -1);
+    assert_non_null(strstr(e.reason, "status 0x137f"));
+    assert_true(policy_is_failure(&e));
+}
+
+static void test_kind_names(void **state)
+{
+    (void)state;
+    static const char *const want[EXIT_KIND_COUNT] = {
+            "none",   "exited",      "oom-killed",  "killed-by-warden",
+            "killed", "exec-failed", "stop-timeout"};
+    for (int k = 0; k < EXIT_KIND_COUNT; k++) {
+        assert_string_equal(policy_exit_kind_name((enum exit_kind)k), want[k]);
+    }
+    assert_string_equal(policy_exit_kind_name(EXIT_KIND_COUNT), "?");
+    assert_string_equal(policy_exit_kind_name((enum exit_kind) - 1), "?");
+    assert_string_equal(policy_exit_kind_name((enum exit_kind)1000), "?");
+}
+
+/* ---- policy_is_failure / policy_should_restart ---- */
+
+struct restart_case {
+    enum exit_kind kind;
+    int code;
+    bool failure;
+    bool always, on_failure, never; // policy_should_restart under each policy
+};
+
+static const struct restart_case restart_cases[] = {
+        {EXIT_NONE, -1, false, true, false, false},
+        {EXIT_EXITED, 0, false, true, false, false},
+        {EXIT_EXITED, 1, true, true, true, false},
+        {EXIT_EXITED, 255, true, true, true, false},
+        {EXIT_EXITED, -1, true, true, true, false},
+        {EXIT_OOM_KILLED, -1, true, true, true, false},
+        {EXIT_OOM_KILLED, 0, true, true, true, false}, // a child was OOM-killed, main exited 0
+        {EXIT_KILLED_BY_WARDEN, -1, false, false, false, false},
+        {EXIT_KILLED_BY_WARDEN, 0, false, false, false, false},
+        {EXIT_KILLED, -1, true, true, true, false},
+        {EXIT_EXEC_FAILED, 127, true, true, true, false},
+        {EXIT_STOP_TIMEOUT, -1, false, false, false, false},
+        {EXIT_KIND_COUNT, 0, false, true, false, false},
+};
+
+static void test_failure_restart_table(void **state)
+{
+    (void)state;
+    bool seen[EXIT_KIND_COUNT + 1] = {false};
+    for (size_t i = 0; i < sizeof(restart_cases) / sizeof(restart_cases[0]); i++) {
+        const struct restart_case *c = &restart_cases[i];
+        struct exit_info e = {.kind = c->kind, .code = c->code};
+        print_message("case %zu: %s code %d\n", i, policy_exit_kind_name(c->kind), c->code);
+        seen[c->kind] = true;
+        assert_int_equal(policy_is_failure(&e), c->failure);
+        assert_int_equal(policy_should_restart(RESTART_ALWAYS, &e), c->always);
+        assert_int_equal(policy_should_restart(RESTART_ON_FAILURE, &e), c->on_failure);
+        assert_int_equal(policy_should_restart(RESTART_NEVER, &e), c->never);
+        assert_false(policy_should_restart((enum restart_policy)77, &e));
+    }
+    for (int k = 0; k <= EXIT_KIND_COUNT; k++) {
+        assert_true(seen[k]); // the table covers every kind
+    }
+}
+
+/* ---- policy_backoff_ms ---- */
+
+static uint64_t expected_base(uint64_t min_ms, uint64_t max_ms, unsigned failures)
+{
+    uint64_t base = min_ms;
+    for (unsigned i = 1; i < failures && base < max_ms; i++) {
+        base *= 2; // test inputs stay far below overflow
+    }
+    return base < max_ms ? base : max_ms;
+}
+
+static uint32_t lcg(uint32_t *s)
+{
+    *s = *s * 1664525u + 1013904223u;
+    return *s;
+}
+
+static void check_jitter(uint64_t min_ms, uint64_t max_ms, unsigned n, uint32_t rnd)
+{
+    uint64_t base = expected_base(min_ms, max_ms, n);
+    uint64_t got = policy_backoff_ms(min_ms, max_ms, n, rnd);
+    if (got * 10 < base * 9 || got * 10 > base * 11) {
+        fail_msg("backoff(%llu, %llu, %u, %u) = %llu outside [0.9, 1.1] x %llu",
+                 (unsigned long long)min_ms, (unsigned long long)max_ms, n, rnd,
+                 (unsigned long long)got, (unsigned long long)base);
+    }
+    if (rnd % 201u == 100u) {
+        assert_true(got == base);
+    }
+}
+
+static void test_backoff_jitter_bounds(void **state)
+{
+    (void)state;
+    static const uint32_t fixed[] = {0,           1,           99,         100, 101,
+                                     199,         200,         201,        301, 0x7FFFFFFF,
+                                     0x80000000u, 0xFFFFFFFEu, 0xFFFFFFFFu};
+    uint32_t seed = 12345;
+    for (unsigned n = 1; n <= 12; n++) {
+        for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+            check_jitter(1000, 300000, n, fixed[i]);
+        }
+        for (int i = 0; i < 2000; i++) {
+            check_jitter(1000, 300000, n, lcg(&seed));
+        }
+    }
+    // the extremes of the jitter are reached
+    assert_true(policy_backoff_ms(1000, 300000, 1, 0) == 900);
+    assert_true(policy_backoff_ms(1000, 300000, 1, 200) == 1100);
+    assert_true(policy_backoff_ms(1000, 300000, 12, 0) == 270000);
+    assert_true(policy_backoff_ms(1000, 300000, 12, 200) == 330000);
+}
+
+static void test_backoff_schedule(void **state)
+{
+    (void)state;
+    static const uint64_t want[] = {1000,  1000,   2000,   4000,   8000,   16000, 32000,
+                                    64000, 128000, 256000, 300000, 300000, 300000};
+    for (unsigned n = 0; n <= 12; n++) { // failures 0 is treated as the first
+        assert_true(policy_backoff_ms(1000, 300000, n, 100) == want[n]);
+        assert_true(policy_backoff_ms(1000, 300000, n, 100 + 201u * 1000u) == want[n]);
+    }
+    // 0xFFFFFFFF % 201 == 99: -0.1%
+    assert_int_equal(0xFFFFFFFFu % 201u, 99);
+    assert_true(policy_backoff_ms(1000, 300000, 1, 0xFFFFFFFFu) == 999);
+}
+
+static void test_backoff_cap_large_n(void **state)
+{
+    (void)state;
+    struct timespec t0, t1;
+    (void)clock_gettime(CLOCK_MONOTONIC, &t0);
+    static const unsigned ns[] = {
+            13, 20, 31, 32, 33, 40, 63, 64, 65, 1000, 1u << 31, UINT32_MAX - 1, UINT32_MAX};
+    for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+        assert_true(policy_backoff_ms(1000, 300000, ns[i], 100) == 300000);
+        check_jitter(1000, 300000, ns[i], 0);
+        check_jitter(1000, 300000, ns[i], 200);
+        // config floor (10 ms) and a long but sane cap
+        assert_true(policy_backoff_ms(10, 86400000, ns[i], 100) ==
+                    expected_base(10, 86400000, ns[i]));
+    }
+    (void)clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    assert_true(secs < 0.5); // no loop over `failures` once the cap is reached
+}
+
+static void test_backoff_min_equals_max(void **state)
+{
+    (void)state;
+    uint32_t seed = 7;
+    for (unsigned n = 1; n <= 40; n++) {
+        assert_true(policy_backoff_ms(5000, 5000, n, 100) == 5000);
+        assert_true(policy_backoff_ms(10, 10, n, 100) == 10);
+        for (int i = 0; i < 100; i++) {
+            check_jitter(5000, 5000, n, lcg(&seed));
+        }
+    }
+    assert_true(policy_backoff_ms(5000, 5000, UINT32_MAX, 0) == 4500);
+    assert_true(policy_backoff_ms(5000, 5000, UINT32_MAX, 200) == 5500);
+}
+
+/* ---- failure ring and breaker ---- */
+
+static struct exit_info exited(int code)
+{
+    struct exit_facts f = {.wait_status = EXITED_WITH(code)};
+    struct exit_info e;
+    policy_classify(&f, &e);
+    return e;
+}
+
+static struct exit_info killed(int sig, uint64_t oom_delta)
+{
+    struct exit_facts f = {.wait_status = KILLED_BY(sig), .oom_delta = oom_delta};
+    struct exit_info e;
+    policy_classify(&f, &e);
+    return e;
+}
+
+static struct exit_info exec_failed(int err)
+{
+    struct exit_facts f = {.wait_status = EXITED_WITH(127),
+                           .exec_failed = true,
+                           .exec_errno = err,
+                           .exec_stage = "exec"};
+    struct exit_info e;
+    policy_classify(&f, &e);
+    return e;
+}
+
+static enum breaker_verdict push_and_decide(struct failure_ring *r, struct exit_info e,
+                                            uint64_t uptime_ms, uint64_t restart_max, char *why,
+                                            unsigned why_len)
+{
+    policy_ring_push(r, &e, uptime_ms);
+    why[0] = '\0';
+    return policy_breaker(r, restart_max, why, why_len);
+}
+
+static void test_breaker_identical_quick_exits(void **state)
+{
+    (void)state;
+    struct failure_ring r;
+    policy_ring_reset(&r);
+    char why[200];
+    for (int i = 1; i <= 4; i++) {
+        assert_int_equal(push_and_decide(&r, exited(3), 100, 0, why, sizeof(why)), BREAKER_RETRY);
+    }
+    assert_int_equal(push_and_decide(&r, exited(3), 100, 0, why, sizeof(why)), BREAKER_OPEN);
+    assert_non_null(strstr(why, "deterministic"));
+    assert_non_null(strstr(why, "exit code 3"));
+    assert_non_null(strstr(why, "5 times"));
+    assert_int_equal(r.count, 5);
+}
+
+static void test_breaker_identical_signals(void **state)
+{
+    (void)state;
+    struct failure_ring r;
+    policy_ring_reset(&r);
+    char why[200];
+    enum breaker_verdict v = BREAKER_RETRY;
+    for (int i = 0; i < 5; i++) {
+        v = push_and_decide(&r, killed(SIGSEGV, 0), 50, 0, why, sizeof(why));
+    }
+    assert_int_equal(v, BREAKER_OPEN);
+    assert_non_null(strstr(why, "deterministic"));
+    assert_non_null(strstr(why, "signal 11"));
+}
+
+static void test_breaker_varying_codes(void **state)
+{
+    (void)state;
+    struct failure_ring r;
+    policy_ring_reset(&r);
+    char why[200];
+    static const int codes[] = {1, 2, 3, 4, 5};
+    enum breaker_verdict v = BREAKER_RETRY;
+    for (int i = 0; i < 5; i++) {
+        v = push_and_decide(&r, exited(codes[i]), 100, 0, why, sizeof(why));
+        if (i < 4) {
+            assert_int_equal(v, BREAKER_RETRY);
+        }
+    }
+    assert_int_equal(v, BREAKER_CRASHLOOP);
+    assert_non_null(strstr(why, "5 consecutive failures"));
+    assert_non_null(strstr(why, "exit 5, exit 4, exit 3, exit 2, exit 1")); // newest first
+    // the same code with a different kind (signal vs exit) is not identical either
+    policy_ring_reset(&r);
+    for (int i = 0; i < 4; i++) {
+        (void)push_and_decide(&r, exited(9), 100, 0, why, sizeof(why));
+    }
+    assert_int_equal(push_and_decide(&r, killed(9, 0), 100, 0, why, sizeof(why)),
+                     BREAKER_CRASHLOOP);
+    assert_non_null(strstr(why, "signal 9, exit 9"));
+}
+
+static void test_breaker_one_slow(void **state)
+{
+    (void)state;
+    char why[200];
+    for (int slow = 0; slow < 5; slow++) {
+        struct failure_ring r;
+        policy_ring_reset(&r);
+        enum breaker_verdict v = BREAKER_RETRY;
+        for (int i = 0; i < 5; i++) {
+            v = push_and_decide(&r, exited(3), i == slow ? 20000 : 100, 0, why, sizeof(why));
+        }
+        assert_int_equal(v, BREAKER_CRASHLOOP);
+    }
+    // the window's edge: DETERMINISTIC_WINDOW_MS itself is not quick
+    struct failure_ring r;
+    policy_ring_reset(&r);
+    enum breaker_verdict v = BREAKER_RETRY;
+    for (int i = 0; i < 5; i++) {
+        v = push_and_decide(&r, exited(3), i == 2 ? DETERMINISTIC_WINDOW_MS : 0, 0, why,
+                            sizeof(why));
+    }
+    assert_int_equal(v, BREAKER_CRASHLOOP);
+    policy_ring_reset(&r);
+    for (int i = 0; i < 5; i++) {
+        v = push_and_decide(&r, exited(3), DETERMINISTIC_WINDOW_MS - 1, 0, why, sizeof(why));
+    }
+    assert_int_equal(v, BREAKER_OPEN);
+}
+
+static void test_breaker_oom_never_opens(void **state)
+{
+    (void)state;
+    struct failure_ring r;
+    policy_ring_reset(&r);
+    char why[200];
+    for (int i = 1; i <= 20; i++) {
+        enum breaker_verdict v = push_and_decide(&r, killed(SIGKILL, 1), 100, 0, why, sizeof(why));
+        assert_int_equal(v, i < 5 ? BREAKER_RETRY : BREAKER_CRASHLOOP);
+    }
+    assert_non_null(strstr(why, "20 consecutive failures"));
+    assert_non_null(strstr(why, "oom-killed"));
+}
+
+static void test_breaker_exec_failures(void **state)
+{
+    (void)state;
+    struct failure_ring r;
+    policy_ring_reset(&r);
+    char why[200];
+    assert_int_equal(push_and_decide(&r, exec_failed(ENOENT), 0, 0, why, sizeof(why)),
+                     BREAKER_RETRY);
+    assert_int_equal(push_and_decide(&r, exec_failed(ENOENT), 0, 0, why, sizeof(why)),
+                     BREAKER_RETRY);
+    assert_int_equal(push_and_decide(&r, exec_failed(ENOENT), 0, 0, why, sizeof(why)),
+                     BREAKER_OPEN);
+    assert_non_null(strstr(why, "exec failed 3 times"));
+    assert_non_null(strstr(why, "No such file"));
+    // different errnos are different failures
+    policy_ring_reset(&r);
+    (void)push_and_decide(&r, exec_failed(ENOENT), 0, 0, why, sizeof(why));
+    (void)push_and_decide(&r, exec_failed(EACCES), 0, 0, why, sizeof(why));
+    assert_int_equal(push_and_decide(&r, exec_failed(ENOENT), 0, 0, why, sizeof(why)),
+                     BREAKER_RETRY);
+    // an exit between them breaks the run
+    policy_ring_reset(&r);
+    (void)push_and_decide(&r, exec_failed(ENOENT), 0, 0, why, sizeof(why));
+    (void)push_and_decide(&r, exited(1), 0, 0, why, sizeof(why));
+    (void)push_and_decide(&r, exec_failed(ENOENT), 0, 0, why, sizeof(why));
+    assert_int_equal(push_and_decide(&r, exec_failed(ENOENT), 0, 0, why, sizeof(why)),
+                     BREAKER_RETRY);
+    assert_int_equal(push_and_decide(&r, exec_failed(ENOENT), 0, 0, why, sizeof(why)),
+                     BREAKER_OPEN);
+}
+
+static void test_breaker_restart_max(void **state)
+{
+    (void)state;
+    struct failure_ring r;
+    policy_ring_reset(&r);
+    char why[200];
+    assert_int_equal(push_and_decide(&r, exited(1), 100000, 2, why, sizeof(why)), BREAKER_RETRY);
+    assert_int_equal(push_and_decide(&r, exited(2), 100000, 2, why, sizeof(why)), BREAKER_GIVE_UP);
+    assert_non_null(strstr(why, "gave up after 2 consecutive failures"));
+    assert_non_null(strstr(why, "restart_max = 2"));
+    // restart_max wins over an open breaker
+    policy_ring_reset(&r);
+    enum breaker_verdict v = BREAKER_RETRY;
+    for (int i = 0; i < 5; i++) {
+        v = push_and_decide(&r, exited(3), 100, 5, why, sizeof(why));
+    }
+    assert_int_equal(v, BREAKER_GIVE_UP);
+    // restart_max = 0: unlimited
+    policy_ring_reset(&r);
+    for (int i = 0; i < 1000; i++) {
+        v = push_and_decide(&r, exited(1 + i % 7), 100, 0, why, sizeof(why));
+        assert_int_not_equal(v, BREAKER_GIVE_UP);
+        assert_int_not_equal(v, BREAKER_OPEN);
+    }
+    assert_int_equal(r.count, 1000);
+}
+
+static void test_ring_wraps(void **state)
+{
+    (void)state;
+    struct failure_ring r;
+    policy_ring_reset(&r);
+    char why[200];
+    // 7 different failures, then 5 identical quick ones: only the last 5 decide
+    for (int i = 0; i < 7; i++) {
+        (void)push_and_decide(&r, exited(10 + i), 100, 0, why, sizeof(why));
+    }
+    enum breaker_verdict v = BREAKER_RETRY;
+    for (int i = 0; i < 5; i++) {
+        v = push_and_decide(&r, exited(42), 100, 0, why, sizeof(why));
+        assert_int_equal(v, i < 4 ? BREAKER_CRASHLOOP : BREAKER_OPEN);
+    }
+    assert_int_equal(r.count, 12);
+    assert_non_null(strstr(why, "exit code 42"));
+    // 11 identical then one different: crash-looping, newest listed first
+    policy_ring_reset(&r);
+    for (int i = 0; i < 11; i++) {
+        (void)push_and_decide(&r, exited(42), 100, 0, why, sizeof(why));
+    }
+    v = push_and_decide(&r, killed(SIGABRT, 0), 100, 0, why, sizeof(why));
+    assert_int_equal(v, BREAKER_CRASHLOOP);
+    assert_non_null(strstr(why, "12 consecutive failures"));
+    assert_non_null(strstr(why, "newest first: signal 6, exit 42, exit 42, exit 42, exit 42"));
+    // a short why buffer is cut, never overrun
+    char tiny[16];
+    memset(tiny, 'x', sizeof(tiny));
+    assert_int_equal(policy_breaker(&r, 0, tiny, 8), BREAKER_CRASHLOOP);
+    assert_int_equal(strlen(tiny), 7);
+    assert_int_equal(tiny[8], 'x');
+}
+
+static void test_ring_reset(void **state)
+{
+    (void)state;
+    struct failure_ring r;
+    memset(&r, 0x5a, sizeof(r)); // garbage before the first reset
+    policy_ring_reset(&r);
+    assert_int_equal(r.count, 0);
+    char why[200] = "untouched";
+    assert_int_equal(policy_breaker(&r, 1, why, sizeof(why)), BREAKER_RETRY);
+    for (int i = 0; i < 4; i++) {
+        (void)push_and_decide(&r, exited(3), 100, 0, why, sizeof(why));
+    }
+    policy_ring_reset(&r);
+    assert_int_equal(r.count, 0);
+    // the old four do not count towards the next five
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(push_and_decide(&r, exited(3), 100, 0, why, sizeof(why)), BREAKER_RETRY);
+    }
+    assert_int_equal(push_and_decide(&r, exited(3), 100, 0, why, sizeof(why)), BREAKER_OPEN);
+}
+
+static void test_ring_count_saturates(void **state)
+{
+    (void)state;
+    struct failure_ring r;
+    policy_ring_reset(&r);
+    r.count = UINT32_MAX - 1;
+    struct exit_info e = exited(1);
+    policy_ring_push(&r, &e, 100);
+    assert_true(r.count == UINT32_MAX);
+    policy_ring_push(&r, &e, 100);
+    assert_true(r.count == UINT32_MAX); // no wrap to 0
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_classify_table),
+            cmocka_unit_test(test_classify_all_exit_codes),
+            cmocka_unit_test(test_classify_garbage_status),
+            cmocka_unit_test(test_kind_names),
+            cmocka_unit_test(test_failure_restart_table),
+            cmocka_unit_test(test_backoff_jitter_bounds),
+            cmocka_unit_test(test_backoff_schedule),
+            cmocka_unit_test(test_backoff_cap_large_n),
+            cmocka_unit_test(test_backoff_min_equals_max),
+            cmocka_unit_test(test_breaker_identical_quick_exits),
+            cmocka_unit_test(test_breaker_identical_signals),
+            cmocka_unit_test(test_breaker_varying_codes),
+            cmocka_unit_test(test_breaker_one_slow),
+            cmocka_unit_test(test_breaker_oom_never_opens),
+            cmocka_unit_test(test_breaker_exec_failures),
+            cmocka_unit_test(test_breaker_restart_max),
+            cmocka_unit_test(test_ring_wraps),
+            cmocka_unit_test(test_ring_reset),
+            cmocka_unit_test(test_ring_count_saturates),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
