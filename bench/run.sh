@@ -58,7 +58,7 @@ own() { echo "$1 $2" >> "$B/owned"; }
 
 # ours PID TAG: PID is alive and its cmdline contains TAG (guards against pid reuse).
 ours() {
-    [ -r "/proc/$1/cmdline" ] && tr '\0' ' ' < "/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$2"
+    [ -r "/proc/$1/cmdline" ] && tr '\0' ' ' 2>/dev/null < "/proc/$1/cmdline" | grep -qF -- "$2"
 }
 
 # end_pid PID TAG: SIGTERM, up to 15 s to go, then SIGKILL; reaps it when it is our child.

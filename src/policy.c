@@ -105,17 +105,19 @@ bool policy_should_restart(enum restart_policy p, const struct exit_info *e)
 
 uint64_t policy_backoff_ms(uint64_t min_ms, uint64_t max_ms, unsigned failures, uint32_t rnd)
 {
-    uint64_t base = min_ms;
-    for (unsigned i = 1; i < failures && base < max_ms; i++) {
-        base *= 2;
+    uint64_t base = min_ms < max_ms ? min_ms : max_ms;
+    // double at most 64 times, and never past max_ms (no wrap, whatever the config says)
+    for (unsigned i = 1; i < failures && i < 64 && base < max_ms; i++) {
+        base = base > max_ms / 2 ? max_ms : base * 2;
     }
-    if (base > max_ms) {
-        base = max_ms;
-    }
-    // jitter in [-10%, +10%] in 0.1% steps, so restarts of many services spread out
+    // jitter in [-10%, +10%] in 0.1% steps, so restarts of many services spread out;
+    // computed as base/1000*permille plus the remainder's share: no overflow at any base
     int64_t permille = (int64_t)(rnd % 201u) - 100;
-    int64_t delta = (int64_t)base * permille / 1000;
-    return (uint64_t)((int64_t)base + delta);
+    uint64_t step = base / 1000, rem = base % 1000;
+    uint64_t mag = step * (uint64_t)(permille < 0 ? -permille : permille) +
+                   rem * (uint64_t)(permille < 0 ? -permille : permille) / 1000;
+    uint64_t ms = permille < 0 ? base - mag : (base > UINT64_MAX - mag ? UINT64_MAX : base + mag);
+    return ms ? ms : 1; // 0 would disarm the timer
 }
 
 void policy_ring_reset(struct failure_ring *r)
@@ -132,7 +134,8 @@ void policy_ring_push(struct failure_ring *r, const struct exit_info *e, uint64_
             .err = e->err,
             .quick = uptime_ms < DETERMINISTIC_WINDOW_MS,
     };
-    r->sigs[r->count % CRASHLOOP_FAILURES] = s;
+    r->sigs[r->next] = s;
+    r->next = (r->next + 1) % CRASHLOOP_FAILURES; // wraps even when count saturates
     if (r->count < UINT32_MAX) {
         r->count++;
     }
@@ -143,9 +146,16 @@ static bool same_sig(const struct failure_sig *a, const struct failure_sig *b)
     return a->kind == b->kind && a->code == b->code && a->signal == b->signal && a->err == b->err;
 }
 
+// The i-th newest failure (0: the last one pushed).
+static const struct failure_sig *ring_back(const struct failure_ring *r, unsigned i)
+{
+    return &r->sigs[(r->next + CRASHLOOP_FAILURES - 1 - i % CRASHLOOP_FAILURES) %
+                    CRASHLOOP_FAILURES];
+}
+
 static const struct failure_sig *ring_last(const struct failure_ring *r)
 {
-    return &r->sigs[(r->count - 1) % CRASHLOOP_FAILURES];
+    return ring_back(r, 0);
 }
 
 // All of the last n failures identical and quick (n <= CRASHLOOP_FAILURES)?
@@ -156,7 +166,7 @@ static bool repeats(const struct failure_ring *r, unsigned n)
     }
     const struct failure_sig *last = ring_last(r);
     for (unsigned i = 0; i < n; i++) {
-        const struct failure_sig *s = &r->sigs[(r->count - 1 - i) % CRASHLOOP_FAILURES];
+        const struct failure_sig *s = ring_back(r, i);
         if (!s->quick || !same_sig(s, last)) {
             return false;
         }
@@ -170,7 +180,7 @@ static void describe_recent(const struct failure_ring *r, char *why, unsigned wh
     int n = snprintf(why, why_len, "%u consecutive failures; last %u, newest first:", r->count,
                      CRASHLOOP_FAILURES);
     for (unsigned i = 0; i < CRASHLOOP_FAILURES && n > 0 && (unsigned)n < why_len; i++) {
-        const struct failure_sig *s = &r->sigs[(r->count - 1 - i) % CRASHLOOP_FAILURES];
+        const struct failure_sig *s = ring_back(r, i);
         const char *sep = i ? "," : "";
         int m;
         if (s->kind == EXIT_EXITED) {

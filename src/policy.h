@@ -74,6 +74,7 @@ struct failure_sig {
 struct failure_ring {
     struct failure_sig sigs[CRASHLOOP_FAILURES];
     unsigned count; /* consecutive failures recorded (saturates at UINT32_MAX) */
+    unsigned next;  /* slot the next failure goes to */
 };
 
 void policy_ring_reset(struct failure_ring *r);

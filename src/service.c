@@ -202,6 +202,9 @@ static void on_pidfd(struct loop *loop, int fd, uint32_t events, void *ctx)
 
 static void reset_instance(struct service *svc)
 {
+    // normally closed already when the last instance was torn down
+    close_fd(svc, &svc->exec_fd);
+    close_fd(svc, &svc->pidfd);
     svc->stop_requested = false;
     svc->stop_reason = NULL;
     svc->restart_after = false;

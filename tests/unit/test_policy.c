@@ -25,281 +25,77 @@
 
 struct classify_case {
     const char *name;
-    struct exit_facts facts;
+    int wait_status;
+    uint64_t oom_delta;
+    int exec_errno; // non-zero: the child reported a failure at stage (NULL allowed)
+    const char *stage;
+    const char *stop; // non-NULL: stop requested, with this reason ("": none given)
+    bool drain_expired;
     enum exit_kind kind;
     int code;
     int signal;
-    int err;
     bool main_oom;
     const char *has1; // substrings the reason must contain (NULL: none)
     const char *has2;
 };
 
 static const struct classify_case classify_cases[] = {
-        {"exit 0",
-         {.wait_status = EXITED_WITH(0)},
-         EXIT_EXITED,
-         0,
-         0,
-         0,
-         false,
-         "exit code 0",
+        {"exit 0", EXITED_WITH(0), 0, 0, NULL, NULL, false, EXIT_EXITED, 0, 0, false, "exit code 0",
          NULL},
-        {"exit 1",
-         {.wait_status = EXITED_WITH(1)},
-         EXIT_EXITED,
-         1,
-         0,
-         0,
-         false,
-         "exit code 1",
+        {"exit 1", EXITED_WITH(1), 0, 0, NULL, NULL, false, EXIT_EXITED, 1, 0, false, "exit code 1",
          NULL},
-        {"exit 3",
-         {.wait_status = EXITED_WITH(3)},
-         EXIT_EXITED,
-         3,
-         0,
-         0,
-         false,
-         "exit code 3",
+        {"exit 3", EXITED_WITH(3), 0, 0, NULL, NULL, false, EXIT_EXITED, 3, 0, false, "exit code 3",
          NULL},
-        {"exit 255",
-         {.wait_status = EXITED_WITH(255)},
-         EXIT_EXITED,
-         255,
-         0,
-         0,
-         false,
-         "exit code 255",
-         NULL},
-        {"shift form",
-         {.wait_status = 42 << 8},
-         EXIT_EXITED,
-         42,
-         0,
-         0,
-         false,
-         "exit code 42",
+        {"exit 255", EXITED_WITH(255), 0, 0, NULL, NULL, false, EXIT_EXITED, 255, 0, false,
+         "exit code 255", NULL},
+        {"shift form", 42 << 8, 0, 0, NULL, NULL, false, EXIT_EXITED, 42, 0, false, "exit code 42",
          NULL},
         // 137 and 143 look like 128+signal but are plain exit codes without a counter move
-        {"137 alone is not OOM",
-         {.wait_status = EXITED_WITH(137)},
-         EXIT_EXITED,
-         137,
-         0,
-         0,
-         false,
-         "exit code 137",
-         NULL},
-        {"143 alone",
-         {.wait_status = EXITED_WITH(143)},
-         EXIT_EXITED,
-         143,
-         0,
-         0,
-         false,
-         "exit code 143",
-         NULL},
-        {"SIGKILL, no OOM",
-         {.wait_status = KILLED_BY(SIGKILL)},
-         EXIT_KILLED,
-         -1,
-         SIGKILL,
-         0,
-         false,
-         "SIGKILL",
-         "not by warden"},
-        {"SIGTERM, no OOM",
-         {.wait_status = KILLED_BY(SIGTERM)},
-         EXIT_KILLED,
-         -1,
-         SIGTERM,
-         0,
-         false,
-         "SIGTERM",
-         "signal 15"},
-        {"SIGSEGV, no OOM",
-         {.wait_status = KILLED_BY(SIGSEGV)},
-         EXIT_KILLED,
-         -1,
-         SIGSEGV,
-         0,
-         false,
-         "SIGSEGV",
-         "signal 11"},
-        {"SIGSEGV with core",
-         {.wait_status = KILLED_BY(SIGSEGV) | WCOREFLAG},
-         EXIT_KILLED,
-         -1,
-         SIGSEGV,
-         0,
-         false,
-         "SIGSEGV",
-         NULL},
-        {"SIGKILL + 1 OOM: main victim",
-         {.wait_status = KILLED_BY(SIGKILL), .oom_delta = 1},
-         EXIT_OOM_KILLED,
-         -1,
-         SIGKILL,
-         0,
-         true,
-         "main process OOM-killed",
-         "1 kill in"},
-        {"exit 0 + 2 OOM: child victim",
-         {.wait_status = EXITED_WITH(0), .oom_delta = 2},
-         EXIT_OOM_KILLED,
-         0,
-         0,
-         0,
-         false,
-         "a process of the service",
-         "2 kills"},
-        {"exit 143 + 1 OOM: child victim",
-         {.wait_status = EXITED_WITH(143), .oom_delta = 1},
-         EXIT_OOM_KILLED,
-         143,
-         0,
-         0,
-         false,
-         "a process of the service",
-         "exit code 143"},
-        {"SIGTERM + 1 OOM: not main",
-         {.wait_status = KILLED_BY(SIGTERM), .oom_delta = 1},
-         EXIT_OOM_KILLED,
-         -1,
-         SIGTERM,
-         0,
-         false,
-         "a process of the service",
-         "SIGTERM"},
-        {"huge OOM delta",
-         {.wait_status = KILLED_BY(SIGKILL), .oom_delta = UINT64_MAX},
-         EXIT_OOM_KILLED,
-         -1,
-         SIGKILL,
-         0,
-         true,
-         "18446744073709551615 kills",
-         NULL},
-        {"exec ENOENT",
-         {.wait_status = EXITED_WITH(127),
-          .exec_failed = true,
-          .exec_errno = ENOENT,
-          .exec_stage = "exec"},
-         EXIT_EXEC_FAILED,
-         127,
-         0,
-         ENOENT,
-         false,
-         "exec failed",
-         "No such file"},
-        {"exec stage NULL",
-         {.wait_status = EXITED_WITH(126), .exec_failed = true, .exec_errno = EACCES},
-         EXIT_EXEC_FAILED,
-         126,
-         0,
-         EACCES,
-         false,
-         "exec failed",
-         "Permission denied"},
-        {"cgroup attach failed",
-         {.wait_status = EXITED_WITH(126),
-          .exec_failed = true,
-          .exec_errno = EBUSY,
-          .exec_stage = "cgroup attach"},
-         EXIT_EXEC_FAILED,
-         126,
-         0,
-         EBUSY,
-         false,
-         "cgroup attach failed",
-         NULL},
-        {"exec failure beats OOM",
-         {.wait_status = EXITED_WITH(127),
-          .exec_failed = true,
-          .exec_errno = ENOENT,
-          .exec_stage = "exec",
-          .oom_delta = 1},
-         EXIT_EXEC_FAILED,
-         127,
-         0,
-         ENOENT,
-         false,
-         "exec failed",
-         NULL},
-        {"stop requested",
-         {.wait_status = KILLED_BY(SIGTERM), .stop_requested = true, .stop_reason = "stop"},
-         EXIT_KILLED_BY_WARDEN,
-         -1,
-         SIGTERM,
-         0,
-         false,
-         "stop requested",
-         "SIGTERM"},
-        {"restart requested, clean exit",
-         {.wait_status = EXITED_WITH(0), .stop_requested = true, .stop_reason = "restart"},
-         EXIT_KILLED_BY_WARDEN,
-         0,
-         0,
-         0,
-         false,
-         "restart requested",
-         "exit code 0"},
-        {"stop requested, no reason",
-         {.wait_status = EXITED_WITH(1), .stop_requested = true},
-         EXIT_KILLED_BY_WARDEN,
-         1,
-         0,
-         0,
-         false,
-         "stop requested",
-         "exit code 1"},
-        {"drain expired",
-         {.wait_status = KILLED_BY(SIGKILL),
-          .stop_requested = true,
-          .stop_reason = "shutdown",
-          .drain_expired = true},
-         EXIT_STOP_TIMEOUT,
-         -1,
-         SIGKILL,
-         0,
-         false,
-         "drain period (shutdown)",
-         "SIGKILL"},
-        {"drain expired, no reason",
-         {.wait_status = KILLED_BY(SIGKILL), .drain_expired = true},
-         EXIT_STOP_TIMEOUT,
-         -1,
-         SIGKILL,
-         0,
-         false,
-         "(stop)",
-         NULL},
-        {"OOM beats stop requested",
-         {.wait_status = KILLED_BY(SIGKILL),
-          .oom_delta = 1,
-          .stop_requested = true,
-          .stop_reason = "stop"},
-         EXIT_OOM_KILLED,
-         -1,
-         SIGKILL,
-         0,
-         true,
-         "main process OOM-killed",
-         NULL},
+        {"137 alone is not OOM", EXITED_WITH(137), 0, 0, NULL, NULL, false, EXIT_EXITED, 137, 0,
+         false, "exit code 137", NULL},
+        {"143 alone", EXITED_WITH(143), 0, 0, NULL, NULL, false, EXIT_EXITED, 143, 0, false,
+         "exit code 143", NULL},
+        {"SIGKILL, no OOM", KILLED_BY(SIGKILL), 0, 0, NULL, NULL, false, EXIT_KILLED, -1, SIGKILL,
+         false, "SIGKILL", "not by warden"},
+        {"SIGTERM, no OOM", KILLED_BY(SIGTERM), 0, 0, NULL, NULL, false, EXIT_KILLED, -1, SIGTERM,
+         false, "SIGTERM", "signal 15"},
+        {"SIGSEGV, no OOM", KILLED_BY(SIGSEGV), 0, 0, NULL, NULL, false, EXIT_KILLED, -1, SIGSEGV,
+         false, "SIGSEGV", "signal 11"},
+        {"SIGSEGV with core", KILLED_BY(SIGSEGV) | WCOREFLAG, 0, 0, NULL, NULL, false, EXIT_KILLED,
+         -1, SIGSEGV, false, "SIGSEGV", NULL},
+        {"SIGKILL + 1 OOM: main victim", KILLED_BY(SIGKILL), 1, 0, NULL, NULL, false,
+         EXIT_OOM_KILLED, -1, SIGKILL, true, "main process OOM-killed", "1 kill in"},
+        {"exit 0 + 2 OOM: child victim", EXITED_WITH(0), 2, 0, NULL, NULL, false, EXIT_OOM_KILLED,
+         0, 0, false, "a process of the service", "2 kills"},
+        {"exit 143 + 1 OOM: child victim", EXITED_WITH(143), 1, 0, NULL, NULL, false,
+         EXIT_OOM_KILLED, 143, 0, false, "a process of the service", "exit code 143"},
+        {"SIGTERM + 1 OOM: not main", KILLED_BY(SIGTERM), 1, 0, NULL, NULL, false, EXIT_OOM_KILLED,
+         -1, SIGTERM, false, "a process of the service", "SIGTERM"},
+        {"huge OOM delta", KILLED_BY(SIGKILL), UINT64_MAX, 0, NULL, NULL, false, EXIT_OOM_KILLED,
+         -1, SIGKILL, true, "18446744073709551615 kills", NULL},
+        {"exec ENOENT", EXITED_WITH(127), 0, ENOENT, "exec", NULL, false, EXIT_EXEC_FAILED, 127, 0,
+         false, "exec failed", "No such file"},
+        {"exec stage NULL", EXITED_WITH(126), 0, EACCES, NULL, NULL, false, EXIT_EXEC_FAILED, 126,
+         0, false, "exec failed", "Permission denied"},
+        {"cgroup attach failed", EXITED_WITH(126), 0, EBUSY, "cgroup attach", NULL, false,
+         EXIT_EXEC_FAILED, 126, 0, false, "cgroup attach failed", NULL},
+        {"exec failure beats OOM", EXITED_WITH(127), 1, ENOENT, "exec", NULL, false,
+         EXIT_EXEC_FAILED, 127, 0, false, "exec failed", NULL},
+        {"stop requested", KILLED_BY(SIGTERM), 0, 0, NULL, "stop", false, EXIT_KILLED_BY_WARDEN, -1,
+         SIGTERM, false, "stop requested", "SIGTERM"},
+        {"restart, clean exit", EXITED_WITH(0), 0, 0, NULL, "restart", false, EXIT_KILLED_BY_WARDEN,
+         0, 0, false, "restart requested", "exit code 0"},
+        {"stop, no reason", EXITED_WITH(1), 0, 0, NULL, "", false, EXIT_KILLED_BY_WARDEN, 1, 0,
+         false, "stop requested", "exit code 1"},
+        {"drain expired", KILLED_BY(SIGKILL), 0, 0, NULL, "shutdown", true, EXIT_STOP_TIMEOUT, -1,
+         SIGKILL, false, "drain period (shutdown)", "SIGKILL"},
+        {"drain expired, no reason", KILLED_BY(SIGKILL), 0, 0, NULL, NULL, true, EXIT_STOP_TIMEOUT,
+         -1, SIGKILL, false, "(stop)", NULL},
+        {"OOM beats stop requested", KILLED_BY(SIGKILL), 1, 0, NULL, "stop", false, EXIT_OOM_KILLED,
+         -1, SIGKILL, true, "main process OOM-killed", NULL},
         // warden's own SIGKILL after the drain is not the OOM killer's
-        {"OOM during drain expiry",
-         {.wait_status = KILLED_BY(SIGKILL),
-          .oom_delta = 1,
-          .stop_requested = true,
-          .drain_expired = true},
-         EXIT_OOM_KILLED,
-         -1,
-         SIGKILL,
-         0,
-         false,
-         "a process of the service",
-         NULL},
+        {"OOM during drain expiry", KILLED_BY(SIGKILL), 1, 0, NULL, "", true, EXIT_OOM_KILLED, -1,
+         SIGKILL, false, "a process of the service", NULL},
 };
 
 static void test_classify_table(void **state)
@@ -307,17 +103,27 @@ static void test_classify_table(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof(classify_cases) / sizeof(classify_cases[0]); i++) {
         const struct classify_case *c = &classify_cases[i];
+        struct exit_facts f = {
+                .wait_status = c->wait_status,
+                .exec_failed = c->exec_errno != 0,
+                .exec_errno = c->exec_errno,
+                .exec_stage = c->stage,
+                .oom_delta = c->oom_delta,
+                .stop_requested = c->stop != NULL,
+                .stop_reason = c->stop && c->stop[0] ? c->stop : NULL,
+                .drain_expired = c->drain_expired,
+        };
         struct exit_info e;
         memset(&e, 0xa5, sizeof(e)); // classify must overwrite everything
-        policy_classify(&c->facts, &e);
+        policy_classify(&f, &e);
         print_message("case %zu: %s -> %s: %s\n", i, c->name, policy_exit_kind_name(e.kind),
                       e.reason);
         assert_int_equal(e.kind, c->kind);
         assert_int_equal(e.code, c->code);
         assert_int_equal(e.signal, c->signal);
-        assert_int_equal(e.err, c->err);
+        assert_int_equal(e.err, c->exec_errno);
         assert_int_equal(e.main_oom, c->main_oom);
-        assert_true(e.oom_kills == c->facts.oom_delta);
+        assert_true(e.oom_kills == c->oom_delta);
         assert_non_null(memchr(e.reason, '\0', sizeof(e.reason)));
         assert_true(e.reason[0] != '\0');
         if (c->has1) {
@@ -795,6 +601,44 @@ static void test_ring_count_saturates(void **state)
     assert_true(r.count == UINT32_MAX); // no wrap to 0
 }
 
+// Regression: a huge backoff cap wrapped base to 0 (disarming the timer) and overflowed
+// the signed jitter product (UBSan abort).
+static void test_backoff_huge_cap(void **state)
+{
+    (void)state;
+    static const uint32_t rnds[] = {0, 100, 200};
+    for (unsigned f = 1; f < 200; f += 7) {
+        for (unsigned k = 0; k < 3; k++) {
+            uint64_t ms = policy_backoff_ms(1000, UINT64_MAX, f, rnds[k]);
+            assert_true(ms >= 1000 * 9 / 10);
+        }
+    }
+    assert_int_equal(policy_backoff_ms(1000, UINT64_MAX, 62, 100), UINT64_MAX);
+    assert_true(policy_backoff_ms(1000, 1ULL << 63, 60, 0) >= (1ULL << 63) / 10 * 9);
+    assert_int_equal(policy_backoff_ms(1000, 1ULL << 63, UINT32_MAX, 100), 1ULL << 63);
+    assert_true(policy_backoff_ms(0, 0, 1, 0) >= 1); // never 0: that disarms the timer
+}
+
+// Regression: once count saturated, pushes went to one slot while reads walked others.
+static void test_ring_saturated_order(void **state)
+{
+    (void)state;
+    struct failure_ring r;
+    policy_ring_reset(&r);
+    r.count = UINT32_MAX - 5;
+    struct exit_info ex = {.kind = EXIT_EXEC_FAILED, .code = 127, .err = ENOENT};
+    for (int i = 0; i < 5; i++) {
+        policy_ring_push(&r, &ex, 10);
+    }
+    struct exit_info code = {.kind = EXIT_EXITED};
+    for (int i = 0; i < 3; i++) {
+        code.code = 2 + i;
+        policy_ring_push(&r, &code, 10);
+    }
+    char why[200];
+    assert_int_equal(policy_breaker(&r, 0, why, sizeof(why)), BREAKER_CRASHLOOP);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -817,6 +661,8 @@ int main(void)
             cmocka_unit_test(test_ring_wraps),
             cmocka_unit_test(test_ring_reset),
             cmocka_unit_test(test_ring_count_saturates),
+            cmocka_unit_test(test_backoff_huge_cap),
+            cmocka_unit_test(test_ring_saturated_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
