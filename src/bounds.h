@@ -36,4 +36,14 @@
 #define CGROUP_FILE_MAX    4096u /* bytes read from one cgroup control file */
 #define CGROUP_KILL_ROUNDS 64u   /* procs-list kill passes before giving up (v1 fallback) */
 
+#define GUARD_SAMPLE_MIN_MS        2u    /* fastest adaptive sampling, close to a threshold */
+#define GUARD_SAMPLE_MAX_MS        1000u /* slowest, far from every threshold */
+#define GUARD_ASSUMED_MIB_PER_MS   1u    /* growth the sampler is sized for: 1 GiB/s */
+#define GUARD_ASSUMED_FORKS_PER_MS 50u   /* fork rate the sampler is sized for */
+#define SNAPSHOT_PIDS_MAX          8192u /* processes read for a process-tree snapshot */
+#define SNAPSHOT_GROUPS_MAX        64u   /* distinct (command, parent) pairs counted */
+#define SNAPSHOT_TOP               5u    /* pairs reported */
+#define LEAK_POINTS                60u   /* minima kept for the trend (one per LEAK_WINDOW) */
+#define LEAK_WINDOW_SAMPLES        10u   /* 1 s samples per minimum: a 10 s window */
+
 #endif

@@ -42,6 +42,12 @@ struct svc_config {
     uint64_t stable_after_ms;
     uint64_t drain_ms;
     uint64_t restart_max; /* 0: unlimited */
+    /* guards (0: off) */
+    uint64_t memory_restart_bytes; /* graceful restart when usage crosses it (< memory_max) */
+    uint64_t memory_high_bytes;    /* kernel throttle point (memory.high; v1: soft limit) */
+    uint64_t pids_warn;            /* event + process-tree snapshot when crossed */
+    uint64_t pids_kill;            /* freeze, snapshot, kill the cgroup when crossed */
+    uint64_t priority;             /* host guard: the lowest goes first (default 100) */
 };
 
 struct warden_config {
@@ -49,8 +55,8 @@ struct warden_config {
     char state_dir[PATH_MAX];
     char socket[PATH_MAX];
     uint64_t host_memory_bytes; /* input: basis for "N%" sizes; 0 refuses percentages */
-    struct svc_config services[SERVICES_MAX];
     unsigned service_count;
+    struct svc_config services[SERVICES_MAX]; /* last: config_reset zeroes what precedes it */
 };
 
 /* Defaults (DESIGN.md): restart on-failure, backoff 1s..5m, stable_after 10m, drain 30s,

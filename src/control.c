@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,7 +91,7 @@ static void on_client(struct loop *loop, int fd, uint32_t events, void *ctx)
     if (!cl) {
         return;
     }
-    ssize_t n = read(fd, cl->buf + cl->len, sizeof(cl->buf) - cl->len);
+    ssize_t n = read(fd, cl->buf + cl->len, CONTROL_REQUEST_MAX - cl->len);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
         return;
     }
@@ -102,7 +103,7 @@ static void on_client(struct loop *loop, int fd, uint32_t events, void *ctx)
     char *nl = memchr(cl->buf, '\n', cl->len);
     if (nl) {
         handle_line(c, cl, (size_t)(nl - cl->buf));
-    } else if (cl->len == sizeof(cl->buf)) {
+    } else if (cl->len == CONTROL_REQUEST_MAX) {
         c->oversize_count++;
         json_t *resp =
                 json_pack("{s:b, s:s, s:i}", "ok", 0, "error", "request too large", "exit_code", 2);
@@ -207,13 +208,15 @@ static int remove_stale(const struct sockaddr_un *sa)
 int control_open(struct control *c, struct loop *loop, const char *path, control_handler_fn *fn,
                  void *ctx)
 {
-    memset(c, 0, sizeof(*c));
+    // headers only: the request buffers (16 x 4 KiB) stay untouched until a client writes
+    memset(c, 0, offsetof(struct control, bufs));
     c->loop = loop;
     c->fn = fn;
     c->ctx = ctx;
     c->listen_fd = c->timer_fd = -1;
     for (unsigned i = 0; i < CONTROL_CLIENTS_MAX; i++) {
         c->clients[i].fd = -1;
+        c->clients[i].buf = c->bufs[i];
     }
     struct sockaddr_un sa;
     int rc = fill_addr(&sa, path);

@@ -20,7 +20,7 @@ struct control_client {
     int fd; /* -1 when the slot is free */
     uint64_t deadline_ms;
     size_t len;
-    char buf[CONTROL_REQUEST_MAX];
+    char *buf; /* CONTROL_REQUEST_MAX bytes in struct control's bufs */
 };
 
 struct control {
@@ -35,6 +35,8 @@ struct control {
     uint64_t denied_count;   /* peers with the wrong uid */
     uint64_t oversize_count; /* requests over CONTROL_REQUEST_MAX */
     uint64_t timeout_count;  /* clients that did not finish in CONTROL_TIMEOUT_MS */
+    /* last: untouched (not resident) until a client writes */
+    char bufs[CONTROL_CLIENTS_MAX][CONTROL_REQUEST_MAX];
 };
 
 /* Bind path (a live socket there is an error: -EADDRINUSE; a stale one is replaced) and

@@ -8,7 +8,6 @@
 #include <sys/timerfd.h>
 
 #include <errno.h>
-#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,33 +21,44 @@ struct loop_slot {
 
 struct loop {
     int epfd;
+    bool in_use;
     bool stopping;
     struct loop_slot slots[LOOP_FDS_MAX];
 };
 
+// One loop per process (warden is single-threaded). Static storage rather than calloc:
+// the 24 KiB slot table is only made resident page by page as fds are registered.
+static struct loop the_loop;
+
 int loop_init(struct loop **out)
 {
-    struct loop *loop = calloc(1, sizeof(*loop));
-    if (!loop) {
-        return -ENOMEM;
+    struct loop *loop = &the_loop;
+    if (loop->in_use) {
+        return -EBUSY;
     }
     loop->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (loop->epfd < 0) {
-        int e = errno;
-        free(loop);
-        return -e;
+        return -errno;
     }
+    loop->in_use = true;
+    loop->stopping = false;
     *out = loop;
     return 0;
 }
 
 void loop_fini(struct loop *loop)
 {
-    if (!loop) {
+    if (!loop || !loop->in_use) {
         return;
     }
     (void)close(loop->epfd);
-    free(loop);
+    for (unsigned fd = 0; fd < LOOP_FDS_MAX; fd++) {
+        if (loop->slots[fd].fn) { // only slots in use: leave untouched pages unmapped
+            loop->slots[fd].fn = NULL;
+            loop->slots[fd].ctx = NULL;
+        }
+    }
+    loop->in_use = false;
 }
 
 static uint64_t pack(int fd, uint32_t gen)

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -49,7 +50,25 @@ static void on_timer(struct loop *loop, int fd, uint32_t events, void *ctx)
 
 int service_init(struct service *svc, struct supervisor *sup, const struct svc_config *cfg)
 {
+    // One pair of line buffers per service slot, in a table of their own: they are only
+    // touched (made resident) when output flows through a prefixing relay.
+    // Indexed by the slot in sup->services (one supervisor per process).
+    static struct linebuf linebufs[SERVICES_MAX][2];
+    ptrdiff_t slot = svc - sup->services;
+    if (slot < 0 || slot >= (ptrdiff_t)SERVICES_MAX) {
+        return -EINVAL;
+    }
     memset(svc, 0, sizeof(*svc));
+    svc->out_lb = &linebufs[slot][0];
+    svc->err_lb = &linebufs[slot][1];
+    // static storage starts zeroed: write only if a previous supervisor left data, so
+    // the buffers' pages stay unmapped until used
+    if (svc->out_lb->len) {
+        svc->out_lb->len = 0;
+    }
+    if (svc->err_lb->len) {
+        svc->err_lb->len = 0;
+    }
     svc->sup = sup;
     svc->cfg = cfg;
     svc->state = SVC_STOPPED;
@@ -115,7 +134,7 @@ static void on_output(struct loop *loop, int fd, uint32_t events, void *ctx)
     struct service *svc = ctx;
     bool is_out = fd == svc->out_fd;
     int rc = logs_relay(fd, is_out ? STDOUT_FILENO : STDERR_FILENO, svc->cfg->name,
-                        is_out ? &svc->out_lb : &svc->err_lb);
+                        is_out ? svc->out_lb : svc->err_lb);
     if (rc != 0) {
         close_fd(svc, is_out ? &svc->out_fd : &svc->err_fd);
     }
@@ -155,12 +174,12 @@ static int open_output(struct service *svc, int *out_w, int *err_w)
 static void drain_output(struct service *svc)
 {
     if (svc->out_fd >= 0) {
-        (void)logs_relay(svc->out_fd, STDOUT_FILENO, svc->cfg->name, &svc->out_lb);
-        logs_flush(STDOUT_FILENO, svc->cfg->name, &svc->out_lb);
+        (void)logs_relay(svc->out_fd, STDOUT_FILENO, svc->cfg->name, svc->out_lb);
+        logs_flush(STDOUT_FILENO, svc->cfg->name, svc->out_lb);
     }
     if (svc->err_fd >= 0) {
-        (void)logs_relay(svc->err_fd, STDERR_FILENO, svc->cfg->name, &svc->err_lb);
-        logs_flush(STDERR_FILENO, svc->cfg->name, &svc->err_lb);
+        (void)logs_relay(svc->err_fd, STDERR_FILENO, svc->cfg->name, svc->err_lb);
+        logs_flush(STDERR_FILENO, svc->cfg->name, svc->err_lb);
     }
     close_fd(svc, &svc->out_fd);
     close_fd(svc, &svc->err_fd);

@@ -49,8 +49,6 @@ struct service {
     int timer_fd;
     int out_fd; /* read ends of the output pipes; -1 when output is inherited */
     int err_fd;
-    struct linebuf out_lb;
-    struct linebuf err_lb;
     struct cgroup_svc cg;
     uint64_t start_mono_ms;
     uint64_t start_wall_ms;
@@ -77,6 +75,10 @@ struct service {
     uint64_t next_start_mono_ms;
     uint64_t last_backoff_ms;
     char reason[420]; /* why the service is failed or crash-looping */
+    /* output line buffers (pointers into a table of service.c: kept out of this struct so
+     * idle services stay on few pages) */
+    struct linebuf *out_lb;
+    struct linebuf *err_lb;
 };
 
 const char *service_state_name(enum svc_state s);

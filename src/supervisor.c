@@ -12,7 +12,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -372,7 +374,9 @@ static void setup_cgroups(struct supervisor *sup)
 int sup_init(struct supervisor *sup, struct warden_config *cfg, bool run_mode, char *msg,
              size_t msg_len)
 {
-    memset(sup, 0, sizeof(*sup));
+    // Zero the head only: the service table and the control socket's buffers follow it,
+    // and zeroing them made ~700 kB resident for nothing (bench/run.sh rss).
+    memset(sup, 0, offsetof(struct supervisor, services));
     sup->cfg = cfg;
     sup->run_mode = run_mode;
     sup->sigfd = sup->journal_timer = -1;
@@ -427,6 +431,9 @@ int sup_init(struct supervisor *sup, struct warden_config *cfg, bool run_mode, c
 
 int sup_run(struct supervisor *sup)
 {
+    // Start-up scratch (opendir's 32 KiB buffers for the journal and the stale-cgroup
+    // sweep, config parsing) is free now: hand it back so the steady state stays small.
+    (void)malloc_trim(0);
     sup_event(sup, NULL, "warden-start",
               json_pack("{s:s, s:s, s:i, s:I}", "version", WARDEN_VERSION, "cgroup",
                         cgroup_kind_name(sup->cgs.kind), "pid", (int)getpid(), "services",

@@ -29,18 +29,20 @@ struct supervisor {
     bool journal_timer_armed;
     int sigfd;
     sigset_t orig_mask;
-    struct service services[SERVICES_MAX];
     unsigned service_count;
     bool prefix_output; /* more than one service: prefix each output line with the name */
     bool run_mode;      /* `warden run`: exit with the service */
     bool is_pid1;
     bool shutting_down;
     int shutdown_signal;
-    struct control ctl;
     bool ctl_ok;
     uint64_t rng;
     uint64_t orphans_reaped;
     uint64_t journal_errors;
+    /* last, and not zeroed by sup_init (static storage is zero already; service_init and
+     * control_open set up what they use), so idle slots and buffers stay unmapped */
+    struct service services[SERVICES_MAX];
+    struct control ctl;
 };
 
 /* Set up everything before the loop (fatal errors are returned, not raised). 0 or -errno;
