@@ -534,3 +534,32 @@ int cgroup_reap_stale(struct cgroup_sys *sys, unsigned *groups, unsigned *procs)
     int rc3 = reap_in(sys->pids_group, &g_other, &p_other);
     return rc ? rc : (rc2 ? rc2 : rc3);
 }
+
+int cgroup_sample(struct cgroup_sys *sys, struct cgroup_svc *cg, uint64_t *mem, uint64_t *pids)
+{
+    *mem = *pids = 0;
+    return sys->ops->sample(cg, mem, pids);
+}
+
+int cgroup_set_high(struct cgroup_sys *sys, struct cgroup_svc *cg, uint64_t bytes)
+{
+    return sys->ops->set_high(cg, bytes);
+}
+
+int cgroup_mem_threshold(struct cgroup_sys *sys, struct cgroup_svc *cg, uint64_t bytes)
+{
+    return sys->ops->mem_threshold(cg, bytes);
+}
+
+int cgroup_freeze(struct cgroup_sys *sys, struct cgroup_svc *cg, bool frozen)
+{
+    if (sys->kind == CGROUP_NONE || cg->v2_fd < 0) {
+        return -EOPNOTSUPP;
+    }
+    return cgroup_write_at(cg->v2_fd, "cgroup.freeze", frozen ? "1" : "0");
+}
+
+int cgroup_procs_dirfd(const struct cgroup_svc *cg)
+{
+    return cg->v2_fd >= 0 ? cg->v2_fd : (cg->pids_fd >= 0 ? cg->pids_fd : cg->mem_fd);
+}

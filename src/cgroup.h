@@ -55,6 +55,11 @@ struct cgroup_ops {
     int (*populated)(struct cgroup_svc *cg, bool *populated);
     int (*stats)(struct cgroup_svc *cg, struct cgroup_stats *st);
     int (*destroy)(struct cgroup_sys *sys, struct cgroup_svc *cg);
+    /* guards: two cheap reads (usage, tasks); the throttle point; a usage-threshold
+     * notification (an eventfd, or -EOPNOTSUPP where the kernel has none) */
+    int (*sample)(struct cgroup_svc *cg, uint64_t *memory_bytes, uint64_t *pids);
+    int (*set_high)(struct cgroup_svc *cg, uint64_t bytes);
+    int (*mem_threshold)(struct cgroup_svc *cg, uint64_t bytes);
     void (*teardown)(struct cgroup_sys *sys);
 };
 
@@ -110,6 +115,19 @@ int cgroup_populated(struct cgroup_sys *sys, struct cgroup_svc *cg, bool *popula
 int cgroup_stats(struct cgroup_sys *sys, struct cgroup_svc *cg, struct cgroup_stats *st);
 int cgroup_destroy(struct cgroup_sys *sys, struct cgroup_svc *cg);
 void cgroup_svc_init(struct cgroup_svc *cg);
+/* Usage and task count now: two small reads, whatever the number of processes. */
+int cgroup_sample(struct cgroup_sys *sys, struct cgroup_svc *cg, uint64_t *mem, uint64_t *pids);
+/* memory_high: memory.high on v2 (the kernel throttles past it); on hybrid v1 has no
+ * throttle, so memory.soft_limit_in_bytes (reclaim preference under host pressure). */
+int cgroup_set_high(struct cgroup_sys *sys, struct cgroup_svc *cg, uint64_t bytes);
+/* An eventfd that becomes readable when usage crosses bytes (v1 cgroup.event_control on
+ * memory.usage_in_bytes). Returns the fd, or -EOPNOTSUPP (v2, none) / -errno. */
+int cgroup_mem_threshold(struct cgroup_sys *sys, struct cgroup_svc *cg, uint64_t bytes);
+/* Freeze or thaw the whole cgroup (cgroup.freeze of the unified hierarchy). 0 or -errno;
+ * -EOPNOTSUPP without one. */
+int cgroup_freeze(struct cgroup_sys *sys, struct cgroup_svc *cg, bool frozen);
+/* The directory whose cgroup.procs lists the service's processes, or -1. */
+int cgroup_procs_dirfd(const struct cgroup_svc *cg);
 
 /* Helpers shared by the backends (cgroup.c). */
 int cgroup_write_at(int dirfd, const char *file, const char *text);

@@ -71,6 +71,21 @@ static void none_teardown(struct cgroup_sys *sys)
     (void)sys;
 }
 
+static int none_sample(struct cgroup_svc *cg, uint64_t *mem, uint64_t *pids)
+{
+    (void)cg;
+    (void)mem;
+    (void)pids;
+    return -EOPNOTSUPP;
+}
+
+static int none_set_high(struct cgroup_svc *cg, uint64_t bytes)
+{
+    (void)cg;
+    (void)bytes;
+    return -EOPNOTSUPP;
+}
+
 const struct cgroup_ops cgroup_none_ops = {
         .name = "none",
         .setup = none_setup,
@@ -81,4 +96,7 @@ const struct cgroup_ops cgroup_none_ops = {
         .stats = none_stats,
         .destroy = none_destroy,
         .teardown = none_teardown,
+        .sample = none_sample,
+        .set_high = none_set_high,
+        .mem_threshold = none_set_high,
 };

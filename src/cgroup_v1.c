@@ -2,7 +2,10 @@
 // Hybrid backend: memory and pids controllers on cgroup v1, plus the unified (v2)
 // hierarchy when mounted, which gives cgroup.kill and cgroup.events without controllers.
 // Services live in warden.PID/NAME in each hierarchy, below warden's own cgroups.
+#include <sys/eventfd.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -161,6 +164,46 @@ static void v1_teardown(struct cgroup_sys *sys)
     }
 }
 
+static int v1_sample(struct cgroup_svc *cg, uint64_t *mem, uint64_t *pids)
+{
+    int rc = cgroup_read_u64_at(cg->mem_fd, "memory.usage_in_bytes", mem);
+    int rc2 = cgroup_read_u64_at(cg->pids_fd, "pids.current", pids);
+    return rc < 0 ? rc : rc2;
+}
+
+static int v1_set_high(struct cgroup_svc *cg, uint64_t bytes)
+{
+    char buf[32];
+    (void)snprintf(buf, sizeof(buf), "%lld", bytes ? (long long)bytes : -1LL);
+    return cgroup_write_at(cg->mem_fd, "memory.soft_limit_in_bytes", buf);
+}
+
+// v1 usage thresholds: "<eventfd> <fd of memory.usage_in_bytes> <bytes>" written to
+// cgroup.event_control; the eventfd fires when usage crosses bytes in either direction.
+// The registration holds its own reference, so the usage fd is closed right away.
+static int v1_mem_threshold(struct cgroup_svc *cg, uint64_t bytes)
+{
+    int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (efd < 0) {
+        return -errno;
+    }
+    int ufd = openat(cg->mem_fd, "memory.usage_in_bytes", O_RDONLY | O_CLOEXEC);
+    if (ufd < 0) {
+        int e = errno;
+        (void)close(efd);
+        return -e;
+    }
+    char buf[64];
+    (void)snprintf(buf, sizeof(buf), "%d %d %llu", efd, ufd, (unsigned long long)bytes);
+    int rc = cgroup_write_at(cg->mem_fd, "cgroup.event_control", buf);
+    (void)close(ufd);
+    if (rc < 0) {
+        (void)close(efd);
+        return rc;
+    }
+    return efd;
+}
+
 const struct cgroup_ops cgroup_hybrid_ops = {
         .name = "hybrid",
         .setup = v1_setup,
@@ -171,4 +214,7 @@ const struct cgroup_ops cgroup_hybrid_ops = {
         .stats = v1_stats,
         .destroy = v1_destroy,
         .teardown = v1_teardown,
+        .sample = v1_sample,
+        .set_high = v1_set_high,
+        .mem_threshold = v1_mem_threshold,
 };

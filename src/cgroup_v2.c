@@ -174,6 +174,25 @@ static void v2_teardown(struct cgroup_sys *sys)
     }
 }
 
+static int v2_sample(struct cgroup_svc *cg, uint64_t *mem, uint64_t *pids)
+{
+    int rc = cgroup_read_u64_at(cg->v2_fd, "memory.current", mem);
+    int rc2 = cgroup_read_u64_at(cg->v2_fd, "pids.current", pids);
+    return rc < 0 ? rc : rc2;
+}
+
+static int v2_set_high(struct cgroup_svc *cg, uint64_t bytes)
+{
+    return write_limit(cg->v2_fd, "memory.high", bytes);
+}
+
+static int v2_mem_threshold(struct cgroup_svc *cg, uint64_t bytes)
+{
+    (void)cg;
+    (void)bytes;
+    return -EOPNOTSUPP; // v2 notifies only at memory.high/max events: the guard samples
+}
+
 const struct cgroup_ops cgroup_v2_ops = {
         .name = "v2",
         .setup = v2_setup,
@@ -184,4 +203,7 @@ const struct cgroup_ops cgroup_v2_ops = {
         .stats = v2_stats,
         .destroy = v2_destroy,
         .teardown = v2_teardown,
+        .sample = v2_sample,
+        .set_high = v2_set_high,
+        .mem_threshold = v2_mem_threshold,
 };

@@ -51,6 +51,11 @@ void policy_classify(const struct exit_facts *f, struct exit_info *out)
                        "%s OOM-killed at memory_max (%llu kill%s in the cgroup); main process: %s",
                        out->main_oom ? "main process" : "a process of the service",
                        (unsigned long long)f->oom_delta, f->oom_delta == 1 ? "" : "s", how);
+    } else if (f->guard_reason) {
+        out->kind = EXIT_KILLED_BY_WARDEN;
+        out->by_guard = true;
+        (void)snprintf(out->reason, sizeof(out->reason),
+                       "%s: the cgroup was killed; main process: %s", f->guard_reason, how);
     } else if (f->drain_expired) {
         out->kind = EXIT_STOP_TIMEOUT;
         (void)snprintf(out->reason, sizeof(out->reason),
@@ -79,6 +84,7 @@ bool policy_is_failure(const struct exit_info *e)
     case EXIT_EXEC_FAILED:
         return true;
     case EXIT_KILLED_BY_WARDEN:
+        return e->by_guard; // a guard's kill is the service's failure; a stop is not
     case EXIT_STOP_TIMEOUT:
     case EXIT_NONE:
     case EXIT_KIND_COUNT:
@@ -89,7 +95,7 @@ bool policy_is_failure(const struct exit_info *e)
 
 bool policy_should_restart(enum restart_policy p, const struct exit_info *e)
 {
-    if (e->kind == EXIT_KILLED_BY_WARDEN || e->kind == EXIT_STOP_TIMEOUT) {
+    if ((e->kind == EXIT_KILLED_BY_WARDEN && !e->by_guard) || e->kind == EXIT_STOP_TIMEOUT) {
         return false;
     }
     switch (p) {

@@ -27,11 +27,12 @@ struct exit_facts {
     int wait_status;  /* from waitpid */
     bool exec_failed; /* the child reported an exec (or pre-exec) failure */
     int exec_errno;
-    const char *exec_stage;  /* "exec", "cgroup", "user", ... */
-    uint64_t oom_delta;      /* oom_kill counter change over this instance's life */
-    bool stop_requested;     /* warden asked it to stop (operator stop/restart, shutdown) */
-    const char *stop_reason; /* why warden stopped it ("stop", "restart", "shutdown") */
-    bool drain_expired;      /* warden had to SIGKILL after the drain period */
+    const char *exec_stage;   /* "exec", "cgroup", "user", ... */
+    uint64_t oom_delta;       /* oom_kill counter change over this instance's life */
+    bool stop_requested;      /* warden asked it to stop (operator stop/restart, shutdown) */
+    const char *stop_reason;  /* why warden stopped it ("stop", "restart", "shutdown") */
+    bool drain_expired;       /* warden had to SIGKILL after the drain period */
+    const char *guard_reason; /* a guard killed the instance ("process-storm"), or NULL */
 };
 
 struct exit_info {
@@ -40,6 +41,7 @@ struct exit_info {
     int signal;         /* terminating signal of the main process, else 0 */
     int err;            /* errno of an exec failure, else 0 */
     bool main_oom;      /* the main process itself was the OOM victim */
+    bool by_guard;      /* killed by a guard: a failure, unlike an operator stop */
     uint64_t oom_kills; /* OOM kills in the cgroup during this instance */
     char reason[200];
 };

@@ -79,7 +79,8 @@ int service_init(struct service *svc, struct supervisor *sup, const struct svc_c
     if (svc->timer_fd < 0) {
         return svc->timer_fd;
     }
-    return loop_add(sup->loop, svc->timer_fd, EPOLLIN, on_timer, svc);
+    int rc = loop_add(sup->loop, svc->timer_fd, EPOLLIN, on_timer, svc);
+    return rc < 0 ? rc : guard_init(svc);
 }
 
 static void close_fd(struct service *svc, int *fd)
@@ -93,6 +94,7 @@ static void close_fd(struct service *svc, int *fd)
 
 void service_fini(struct service *svc)
 {
+    guard_fini(svc);
     close_fd(svc, &svc->timer_fd);
     close_fd(svc, &svc->pidfd);
     close_fd(svc, &svc->exec_fd);
@@ -233,6 +235,7 @@ static void reset_instance(struct service *svc)
     svc->exec_errno = 0;
     svc->wait_status = 0;
     svc->empty_checks = 0;
+    svc->guard_reason = NULL;
 }
 
 static void start_failed(struct service *svc, const char *what, int err);
@@ -245,6 +248,10 @@ static int prepare_cgroup(struct service *svc)
     int rc = cgroup_create(&sup->cgs, &svc->cg, c->name);
     if (rc == 0) {
         rc = cgroup_set_limits(&sup->cgs, &svc->cg, c->memory_max_bytes, c->pids_max);
+    }
+    if (rc == 0 && c->memory_high_bytes) {
+        rc = cgroup_set_high(&sup->cgs, &svc->cg, c->memory_high_bytes);
+        rc = rc == -EOPNOTSUPP ? 0 : rc; // none backend: said at start
     }
     if (rc < 0) {
         return rc;
@@ -306,6 +313,7 @@ static void do_spawn(struct service *svc)
     svc->start_wall_ms = clock_wall_ms();
     svc->starts++;
     set_state(svc, SVC_STARTING);
+    guard_start(svc);
     sup_event(sup, svc, "start",
               json_pack("{s:i, s:I, s:I}", "pid", (int)svc->pid, "attempt", (json_int_t)svc->starts,
                         "consecutive_failures", (json_int_t)svc->failures.count),
@@ -349,7 +357,7 @@ void service_stop_with(struct service *svc, int sig, const char *reason)
 
 /* ---- after an exit ---- */
 
-static json_t *exit_json(const struct service *svc)
+json_t *service_exit_json(const struct service *svc)
 {
     const struct exit_info *e = &svc->last_exit;
     const struct cgroup_stats *st = &svc->last_stats;
@@ -391,7 +399,7 @@ static void record_exit(struct service *svc, const struct exit_facts *f, uint64_
     svc->last_uptime_ms = uptime_ms;
     svc->last_wait_status = f->wait_status;
     svc->oom_kills_total += f->oom_delta;
-    json_t *ev = exit_json(svc);
+    json_t *ev = service_exit_json(svc);
     if (svc->pid > 0) {
         (void)json_object_set_new(ev, "pid", json_integer(svc->pid));
     }
@@ -529,6 +537,7 @@ static void on_main_exit(struct service *svc)
         on_exec_fd(sup->loop, svc->exec_fd, EPOLLIN, svc); // the child wrote before exiting
     }
     close_fd(svc, &svc->pidfd);
+    guard_stop(svc);
     uint64_t uptime = clock_mono_ms() - svc->start_mono_ms;
     // Read the counters (OOM kills, peak, processes left behind) before killing the rest,
     // so pids_at_exit says how many processes the main one left behind.
@@ -543,6 +552,7 @@ static void on_main_exit(struct service *svc)
             .stop_requested = svc->stop_requested,
             .stop_reason = svc->stop_reason,
             .drain_expired = svc->drain_expired,
+            .guard_reason = svc->guard_reason,
     };
     if (svc->last_stats.oom_kill_count < svc->oom_base) {
         f.oom_delta = 0;
@@ -559,6 +569,28 @@ static void operator_start(struct service *svc)
     policy_ring_reset(&svc->failures); // an operator's start closes the breaker
     svc->reason[0] = '\0';
     do_spawn(svc);
+}
+
+void service_guard_restart(struct service *svc, const char *reason, json_t *fields)
+{
+    if (svc->state != SVC_STARTING && svc->state != SVC_RUNNING) {
+        json_decref(fields);
+        return;
+    }
+    sup_event(svc->sup, svc, reason, fields, true);
+    begin_drain(svc, SIGTERM, reason);
+    svc->restart_after = true; // a planned replacement, not a failure: no backoff
+}
+
+void service_guard_kill(struct service *svc, const char *reason, json_t *fields)
+{
+    if (svc->pid <= 0) {
+        json_decref(fields);
+        return;
+    }
+    sup_event(svc->sup, svc, reason, fields, true);
+    svc->guard_reason = reason;
+    (void)cgroup_kill(&svc->sup->cgs, &svc->cg, SIGKILL); // frozen or not: SIGKILL ends it
 }
 
 /* ---- the state machine ---- */
@@ -697,83 +729,4 @@ void service_handle(struct service *svc, enum svc_event ev)
     case SVC_STATE_COUNT:
         BUG("service in an impossible state");
     }
-}
-
-/* ---- status ---- */
-
-static void format_time(uint64_t wall_ms, char *buf, size_t len)
-{
-    time_t secs = (time_t)(wall_ms / 1000);
-    struct tm tm;
-    (void)gmtime_r(&secs, &tm);
-    char base[32];
-    (void)strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-    (void)snprintf(buf, len, "%s.%03uZ", base, (unsigned)(wall_ms % 1000));
-}
-
-static json_t *live_json(struct service *svc)
-{
-    struct cgroup_stats st = svc->last_stats;
-    bool live = svc->pid > 0 || svc->state == SVC_DRAINING;
-    if (live) {
-        (void)cgroup_stats(&svc->sup->cgs, &svc->cg, &st);
-    }
-    json_t *mem = json_pack("{s:I, s:I, s:I}", "current_bytes",
-                            (json_int_t)(live ? st.memory_current_bytes : 0), "peak_bytes",
-                            (json_int_t)st.memory_peak_bytes, "max_bytes",
-                            (json_int_t)svc->cfg->memory_max_bytes);
-    json_t *pids = json_pack("{s:I, s:I}", "current", (json_int_t)(live ? st.pids_current : 0),
-                             "max", (json_int_t)svc->cfg->pids_max);
-    return json_pack("{s:o, s:o}", "memory", mem, "pids", pids);
-}
-
-json_t *service_status_json(struct service *svc)
-{
-    json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I}", "name", svc->cfg->name, "state",
-                          service_state_name(svc->state), "restarts",
-                          (json_int_t)(svc->starts ? svc->starts - 1 : 0), "oom_kills",
-                          (json_int_t)svc->oom_kills_total, "consecutive_failures",
-                          (json_int_t)svc->failures.count);
-    (void)json_object_set_new(o, "pid", svc->pid > 0 ? json_integer(svc->pid) : json_null());
-    double up = svc->pid > 0 ? (double)(clock_mono_ms() - svc->start_mono_ms) / 1000.0 : 0.0;
-    (void)json_object_set_new(o, "uptime_s", json_real(up));
-    if (svc->reason[0]) {
-        (void)json_object_set_new(o, "reason", json_string(svc->reason));
-    }
-    if (svc->state == SVC_BACKOFF || svc->state == SVC_CRASHLOOP) {
-        uint64_t now = clock_mono_ms();
-        uint64_t left = svc->next_start_mono_ms > now ? svc->next_start_mono_ms - now : 0;
-        (void)json_object_set_new(o, "next_start_s", json_real((double)left / 1000.0));
-    }
-    if (svc->has_last_exit) {
-        json_t *le = exit_json(svc);
-        char t[40];
-        format_time(svc->last_exit_wall_ms, t, sizeof(t));
-        (void)json_object_set_new(le, "time", json_string(t));
-        (void)json_object_set_new(o, "last_exit", le);
-    } else {
-        (void)json_object_set_new(o, "last_exit", json_null());
-    }
-    json_t *live = live_json(svc);
-    (void)json_object_update(o, live);
-    json_decref(live);
-    return o;
-}
-
-int service_exit_code(const struct service *svc)
-{
-    int st = svc->last_wait_status;
-    if (!svc->has_last_exit) {
-        return 0;
-    }
-    if (svc->last_exit.kind == EXIT_EXEC_FAILED && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
-        return 126; // start failed before a process existed
-    }
-    if (WIFEXITED(st)) {
-        return WEXITSTATUS(st);
-    }
-    if (WIFSIGNALED(st)) {
-        return 128 + WTERMSIG(st);
-    }
-    return 1;
 }

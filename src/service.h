@@ -13,6 +13,7 @@
 
 #include "cgroup.h"
 #include "config.h"
+#include "guard.h"
 #include "logs.h"
 #include "policy.h"
 
@@ -74,7 +75,9 @@ struct service {
     unsigned empty_checks;
     uint64_t next_start_mono_ms;
     uint64_t last_backoff_ms;
-    char reason[420]; /* why the service is failed or crash-looping */
+    char reason[420];         /* why the service is failed or crash-looping */
+    const char *guard_reason; /* a guard is killing this instance ("process-storm") */
+    struct guard guard;
     /* output line buffers (pointers into a table of service.c: kept out of this struct so
      * idle services stay on few pages) */
     struct linebuf *out_lb;
@@ -102,8 +105,17 @@ void service_signal(struct service *svc, int sig);
  * shutdown of `warden run`). */
 void service_stop_with(struct service *svc, int sig, const char *reason);
 
+/* Guards: a graceful restart (memory_restart: drain, then start again) and a kill of the
+ * whole cgroup that counts as the service's failure (pids_kill). fields (stolen) go into
+ * the journal event named reason. Ignored unless an instance is live. */
+void service_guard_restart(struct service *svc, const char *reason, json_t *fields);
+void service_guard_kill(struct service *svc, const char *reason, json_t *fields);
+
 /* Settled: no process and nothing scheduled (stopped or failed). */
 bool service_settled(const struct service *svc);
+
+/* The last exit as a JSON object (journal "exit" events and status). New reference. */
+json_t *service_exit_json(const struct service *svc);
 
 /* Status object (DESIGN "warden status --json"). New reference. */
 json_t *service_status_json(struct service *svc);

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: MIT
+// A service's status for `warden status` (DESIGN's stable JSON), and the exit status
+// `warden run` passes on.
+#include <sys/wait.h>
+
+#include <stdio.h>
+#include <time.h>
+
+#include "loop.h"
+#include "service.h"
+#include "supervisor.h"
+
+static void format_time(uint64_t wall_ms, char *buf, size_t len)
+{
+    time_t secs = (time_t)(wall_ms / 1000);
+    struct tm tm;
+    (void)gmtime_r(&secs, &tm);
+    char base[32];
+    (void)strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+    (void)snprintf(buf, len, "%s.%03uZ", base, (unsigned)(wall_ms % 1000));
+}
+
+static json_t *live_json(struct service *svc)
+{
+    struct cgroup_stats st = svc->last_stats;
+    bool live = svc->pid > 0 || svc->state == SVC_DRAINING;
+    if (live) {
+        (void)cgroup_stats(&svc->sup->cgs, &svc->cg, &st);
+    }
+    json_t *mem = json_pack("{s:I, s:I, s:I}", "current_bytes",
+                            (json_int_t)(live ? st.memory_current_bytes : 0), "peak_bytes",
+                            (json_int_t)st.memory_peak_bytes, "max_bytes",
+                            (json_int_t)svc->cfg->memory_max_bytes);
+    json_t *pids = json_pack("{s:I, s:I}", "current", (json_int_t)(live ? st.pids_current : 0),
+                             "max", (json_int_t)svc->cfg->pids_max);
+    return json_pack("{s:o, s:o}", "memory", mem, "pids", pids);
+}
+
+json_t *service_status_json(struct service *svc)
+{
+    json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I}", "name", svc->cfg->name, "state",
+                          service_state_name(svc->state), "restarts",
+                          (json_int_t)(svc->starts ? svc->starts - 1 : 0), "oom_kills",
+                          (json_int_t)svc->oom_kills_total, "consecutive_failures",
+                          (json_int_t)svc->failures.count);
+    (void)json_object_set_new(o, "pid", svc->pid > 0 ? json_integer(svc->pid) : json_null());
+    double up = svc->pid > 0 ? (double)(clock_mono_ms() - svc->start_mono_ms) / 1000.0 : 0.0;
+    (void)json_object_set_new(o, "uptime_s", json_real(up));
+    if (svc->reason[0]) {
+        (void)json_object_set_new(o, "reason", json_string(svc->reason));
+    }
+    if (svc->state == SVC_BACKOFF || svc->state == SVC_CRASHLOOP) {
+        uint64_t now = clock_mono_ms();
+        uint64_t left = svc->next_start_mono_ms > now ? svc->next_start_mono_ms - now : 0;
+        (void)json_object_set_new(o, "next_start_s", json_real((double)left / 1000.0));
+    }
+    if (svc->has_last_exit) {
+        json_t *le = service_exit_json(svc);
+        char t[40];
+        format_time(svc->last_exit_wall_ms, t, sizeof(t));
+        (void)json_object_set_new(le, "time", json_string(t));
+        (void)json_object_set_new(o, "last_exit", le);
+    } else {
+        (void)json_object_set_new(o, "last_exit", json_null());
+    }
+    (void)json_object_set_new(o, "guard", guard_status_json(svc));
+    json_t *live = live_json(svc);
+    (void)json_object_update(o, live);
+    json_decref(live);
+    return o;
+}
+
+int service_exit_code(const struct service *svc)
+{
+    int st = svc->last_wait_status;
+    if (!svc->has_last_exit) {
+        return 0;
+    }
+    if (svc->last_exit.kind == EXIT_EXEC_FAILED && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+        return 126; // start failed before a process existed
+    }
+    if (WIFEXITED(st)) {
+        return WEXITSTATUS(st);
+    }
+    if (WIFSIGNALED(st)) {
+        return 128 + WTERMSIG(st);
+    }
+    return 1;
+}
