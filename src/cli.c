@@ -42,6 +42,10 @@ static const char run_usage[] =
         "usage: warden run [OPTIONS] -- CMD [ARGS...]\n"
         "  --name NAME            service name (default: basename of CMD)\n"
         "  --memory-max SIZE      hard memory cap (e.g. 512M, 1G, 50%)\n"
+        "  --memory-restart SIZE  graceful restart when usage crosses SIZE (< memory-max)\n"
+        "  --memory-high SIZE     kernel throttle point (v2 memory.high; v1 soft limit)\n"
+        "  --pids-warn N          journal a process-tree snapshot when N tasks are crossed\n"
+        "  --pids-kill N          freeze, snapshot and kill the whole service at N tasks\n"
         "  --pids-max N           hard cap on processes and threads\n"
         "  --restart POLICY       always | on-failure (default) | never\n"
         "  --restart-max N        give up after N consecutive failures (0: never)\n"
@@ -226,6 +230,18 @@ static int run_option(int ch, const char *arg, struct warden_config *cfg, struct
     case 'p':
         rc = units_parse_uint(arg, 1, 4194304, &sc->pids_max, &eb);
         return rc ? bad_opt("--pids-max", &eb) : 0;
+    case 'M':
+        rc = units_parse_size(arg, cfg->host_memory_bytes, &sc->memory_restart_bytes, &eb);
+        return rc ? bad_opt("--memory-restart", &eb) : 0;
+    case 'H':
+        rc = units_parse_size(arg, cfg->host_memory_bytes, &sc->memory_high_bytes, &eb);
+        return rc ? bad_opt("--memory-high", &eb) : 0;
+    case 'w':
+        rc = units_parse_uint(arg, 1, 4194304, &sc->pids_warn, &eb);
+        return rc ? bad_opt("--pids-warn", &eb) : 0;
+    case 'K':
+        rc = units_parse_uint(arg, 1, 4194304, &sc->pids_kill, &eb);
+        return rc ? bad_opt("--pids-kill", &eb) : 0;
     case 'r':
         if (strcmp(arg, "always") == 0) {
             sc->restart = RESTART_ALWAYS;
@@ -287,11 +303,39 @@ static int resolve_user(struct svc_config *sc)
     return 0;
 }
 
+// The same contradictions `warden check` refuses in a config file.
+static int check_run_thresholds(const struct svc_config *sc)
+{
+    const char *bad = NULL;
+    if (sc->memory_restart_bytes && sc->memory_max_bytes &&
+        sc->memory_restart_bytes >= sc->memory_max_bytes) {
+        bad = "--memory-restart must be below --memory-max";
+    } else if (sc->memory_high_bytes && sc->memory_max_bytes &&
+               sc->memory_high_bytes >= sc->memory_max_bytes) {
+        bad = "--memory-high must be below --memory-max";
+    } else if (sc->pids_warn && sc->pids_max && sc->pids_warn >= sc->pids_max) {
+        bad = "--pids-warn must be below --pids-max";
+    } else if (sc->pids_kill && sc->pids_max && sc->pids_kill > sc->pids_max) {
+        bad = "--pids-kill must be at most --pids-max";
+    } else if (sc->pids_warn && sc->pids_kill && sc->pids_warn >= sc->pids_kill) {
+        bad = "--pids-warn must be below --pids-kill";
+    }
+    if (bad) {
+        (void)fprintf(stderr, "warden: %s, or it can never fire\n", bad);
+        return CLI_USAGE;
+    }
+    return 0;
+}
+
 int cli_run(int argc, char **argv)
 {
     static const struct option opts[] = {{"name", required_argument, NULL, 'n'},
                                          {"memory-max", required_argument, NULL, 'm'},
                                          {"pids-max", required_argument, NULL, 'p'},
+                                         {"memory-restart", required_argument, NULL, 'M'},
+                                         {"memory-high", required_argument, NULL, 'H'},
+                                         {"pids-warn", required_argument, NULL, 'w'},
+                                         {"pids-kill", required_argument, NULL, 'K'},
                                          {"restart", required_argument, NULL, 'r'},
                                          {"restart-max", required_argument, NULL, 'R'},
                                          {"backoff", required_argument, NULL, 'b'},
@@ -338,6 +382,9 @@ int cli_run(int argc, char **argv)
     }
     if (rc == 0) {
         rc = resolve_user(sc);
+    }
+    if (rc == 0) {
+        rc = check_run_thresholds(sc);
     }
     if (rc) {
         return rc;

@@ -236,6 +236,7 @@ static void reset_instance(struct service *svc)
     svc->wait_status = 0;
     svc->empty_checks = 0;
     svc->guard_reason = NULL;
+    svc->guard_restart = false;
 }
 
 static void start_failed(struct service *svc, const char *what, int err);
@@ -466,9 +467,25 @@ static void finish_instance(struct service *svc)
     drain_output(svc);
     (void)cgroup_destroy(&svc->sup->cgs, &svc->cg);
     const struct exit_info *e = &svc->last_exit;
-    if (svc->restart_after && !svc->sup->shutting_down) {
-        policy_ring_reset(&svc->failures);
+    bool quick_guard = svc->guard_restart && svc->last_uptime_ms < DETERMINISTIC_WINDOW_MS;
+    if (svc->restart_after && !svc->sup->shutting_down && !quick_guard) {
+        if (!svc->guard_restart) {
+            policy_ring_reset(&svc->failures); // an operator's restart starts afresh
+        }
         do_spawn(svc);
+        return;
+    }
+    if (quick_guard && !svc->sup->shutting_down && !(svc->stop_requested && !svc->restart_after)) {
+        // memory_restart within seconds of start, again and again: back off as for a
+        // failure instead of replacing it in a tight loop
+        policy_ring_push(&svc->failures, e, svc->last_uptime_ms);
+        bool loop = svc->failures.count >= CRASHLOOP_FAILURES;
+        (void)snprintf(svc->reason, sizeof(svc->reason),
+                       loop ? "memory_restart fired %u times in a row, each within %u s of "
+                              "start: the service needs more than memory_restart to run"
+                            : "",
+                       svc->failures.count, DETERMINISTIC_WINDOW_MS / 1000);
+        enter_backoff(svc, loop, true); // like OOM kills: keeps backing off, never gives up
         return;
     }
     if (svc->stop_requested || svc->sup->shutting_down) {
@@ -579,7 +596,8 @@ void service_guard_restart(struct service *svc, const char *reason, json_t *fiel
     }
     sup_event(svc->sup, svc, reason, fields, true);
     begin_drain(svc, SIGTERM, reason);
-    svc->restart_after = true; // a planned replacement, not a failure: no backoff
+    svc->restart_after = true; // a planned replacement, not a failure (unless it is quick)
+    svc->guard_restart = true;
 }
 
 void service_guard_kill(struct service *svc, const char *reason, json_t *fields)
