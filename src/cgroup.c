@@ -563,3 +563,24 @@ int cgroup_procs_dirfd(const struct cgroup_svc *cg)
 {
     return cg->v2_fd >= 0 ? cg->v2_fd : (cg->pids_fd >= 0 ? cg->pids_fd : cg->mem_fd);
 }
+
+uint64_t cgroup_self_memory_limit(const struct cgroup_sys *sys)
+{
+    char dir[CGROUP_PATH_MAX];
+    const char *file = NULL;
+    if (sys->kind == CGROUP_V2 && cgroup_path_join(dir, sys->v2_mount, sys->v2_self, NULL) == 0) {
+        file = "memory.max";
+    } else if (sys->kind == CGROUP_HYBRID &&
+               cgroup_path_join(dir, sys->mem_mount, sys->mem_self, NULL) == 0) {
+        file = "memory.limit_in_bytes";
+    }
+    int fd = file ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    uint64_t v = 0;
+    if (fd >= 0) {
+        if (cgroup_read_u64_at(fd, file, &v) < 0 || v >= (1ULL << 62)) {
+            v = 0; // "max", or v1's page-rounded LLONG_MAX: no limit
+        }
+        (void)close(fd);
+    }
+    return v;
+}

@@ -102,6 +102,10 @@ const char *cgroup_kind_name(enum cgroup_kind kind);
  * (the first error; the sweep goes on past it). */
 int cgroup_reap_stale(struct cgroup_sys *sys, unsigned *groups, unsigned *procs);
 
+/* The memory limit of warden's own cgroup (a container's limit), from the detected
+ * hierarchies before setup; 0 when there is none. */
+uint64_t cgroup_self_memory_limit(const struct cgroup_sys *sys);
+
 /* Backend-independent entry points (dispatch through sys->ops). */
 int cgroup_setup(struct cgroup_sys *sys);
 void cgroup_teardown(struct cgroup_sys *sys);

@@ -67,10 +67,18 @@ int cli_help(const char *topic)
     return 0;
 }
 
+// The basis of "N%" sizes: the host's RAM, or warden's own cgroup limit when smaller (in
+// a container the limit is the host that matters).
 static uint64_t host_memory(void)
 {
     struct sysinfo si;
-    return sysinfo(&si) == 0 ? (uint64_t)si.totalram * si.mem_unit : 0;
+    uint64_t total = sysinfo(&si) == 0 ? (uint64_t)si.totalram * si.mem_unit : 0;
+    static struct cgroup_sys cgs;
+    if (cgroup_detect(&cgs, getenv("WARDEN_CGROUP")) == 0) {
+        uint64_t limit = cgroup_self_memory_limit(&cgs);
+        total = limit && (limit < total || !total) ? limit : total;
+    }
+    return total;
 }
 
 static void print_errors(const struct errbuf *errs, unsigned shown, unsigned total)

@@ -10,6 +10,7 @@
 #include <pwd.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <ini.h>
@@ -38,6 +39,7 @@ enum section_kind {
     SECT_NONE, // before the first header
     SECT_WARDEN,
     SECT_SERVICE,
+    SECT_HOST,
     SECT_IGNORED, // a header already reported as bad: its keys are skipped
 };
 
@@ -51,6 +53,7 @@ enum value_kind {
     VAL_SIZE,     // bytes within [min, max]
     VAL_DURATION, // ms within [min, max]
     VAL_RANGE,    // MIN..MAX in ms with MIN >= min; the field is MIN and MAX follows it
+    VAL_PRESSURE, // "N% over DUR": the field is N, the window in ms follows it
 };
 
 // A key: its section, where its value goes and its bounds (redis config.c style).
@@ -87,10 +90,14 @@ static const struct key_def keys[] = {
         {"pids_warn", SECT_SERVICE, VAL_UINT, S(pids_warn), 1, PIDS_MAX_LIMIT},
         {"pids_kill", SECT_SERVICE, VAL_UINT, S(pids_kill), 1, PIDS_MAX_LIMIT},
         {"priority", SECT_SERVICE, VAL_UINT, S(priority), 0, 1000},
+        {"min_available", SECT_HOST, VAL_SIZE, W(host_min_available_bytes), 1, UINT64_MAX},
+        {"max_pressure", SECT_HOST, VAL_PRESSURE, W(host_max_pressure_pct), 1, 100},
 };
 
 #define KEY_COUNT (sizeof(keys) / sizeof(keys[0]))
 _Static_assert(S(backoff_max_ms) == S(backoff_min_ms) + sizeof(uint64_t), "VAL_RANGE layout");
+_Static_assert(W(host_pressure_window_ms) == W(host_max_pressure_pct) + sizeof(uint64_t),
+               "VAL_PRESSURE layout");
 
 struct load_ctx {
     struct warden_config *cfg;
@@ -108,6 +115,7 @@ struct load_ctx {
     enum section_kind sect;
     struct svc_config *svc; // the current [service], when sect is SECT_SERVICE
     int warden_line;        // line of the [warden] header, 0 before it
+    int host_line;          // line of the [host] header, 0 before it
     int seen[KEY_COUNT];    // line where each key was set in this section, 0 when unset
     int command_line;       // line of this service's command, 0 when unset
 };
@@ -301,11 +309,32 @@ static int out_of_bounds(const struct key_def *def, const char *value, uint64_t 
 }
 
 // Parse value for def into the current section's struct. Only a valid value is stored.
+// "40% over 10s": memory PSI "full" share over a window the kernel's trigger accepts.
+static int parse_pressure(const char *value, uint64_t *pct, uint64_t *window_ms, struct errbuf *eb)
+{
+    static const char forms[] = "expected PERCENT over DURATION, e.g. \"40% over 10s\" "
+                                "(1..100%, 500ms..10s)";
+    char q[UNITS_QUOTE_BYTES];
+    units_quote(value, SIZE_MAX, q, sizeof(q));
+    char *end = NULL;
+    unsigned long p = strtoul(value, &end, 10);
+    if (end == value || strncmp(end, "% over ", 7) != 0 || p < 1 || p > 100) {
+        return errbuf_set(eb, "invalid pressure %s: %s", q, forms);
+    }
+    struct errbuf deb;
+    if (units_parse_duration(end + 7, window_ms, &deb) != 0 || *window_ms < 500 ||
+        *window_ms > 10000) {
+        return errbuf_set(eb, "invalid pressure %s: %s", q, forms);
+    }
+    *pct = p;
+    return 0;
+}
+
 static int set_value(struct load_ctx *ctx, const struct key_def *def, const char *value,
                      struct errbuf *eb)
 {
     struct svc_config *sc = ctx->svc;
-    char *base = def->sect == SECT_WARDEN ? (char *)ctx->cfg : (char *)sc;
+    char *base = def->sect == SECT_SERVICE ? (char *)sc : (char *)ctx->cfg;
     uint64_t *field = (uint64_t *)(base + def->offset);
     uint64_t v = 0;
     uint64_t hi = 0;
@@ -329,6 +358,9 @@ static int set_value(struct load_ctx *ctx, const struct key_def *def, const char
     case VAL_DURATION:
         rc = units_parse_duration(value, &v, eb);
         break;
+    case VAL_PRESSURE:
+        rc = parse_pressure(value, &v, &hi, eb);
+        break;
     default: // VAL_RANGE
         rc = units_parse_duration_range(value, &v, &hi, eb);
         break;
@@ -338,8 +370,8 @@ static int set_value(struct load_ctx *ctx, const struct key_def *def, const char
     }
     if (rc == 0) {
         field[0] = v;
-        if (def->kind == VAL_RANGE) {
-            field[1] = hi; // backoff_max_ms follows backoff_min_ms
+        if (def->kind == VAL_RANGE || def->kind == VAL_PRESSURE) {
+            field[1] = hi; // backoff_max_ms, host_pressure_window_ms follow their pair
         }
     }
     return rc;
@@ -352,8 +384,9 @@ static void section_key(struct load_ctx *ctx, const char *name, const char *valu
     char list[KEY_LIST_BYTES];
     size_t used = 0;
     // Fits: a service name is shorter than SERVICE_NAME_MAX.
-    (void)snprintf(label, sizeof(label), ctx->sect == SECT_SERVICE ? "[service %s]" : "[warden]",
-                   ctx->sect == SECT_SERVICE ? ctx->svc->name : "");
+    (void)snprintf(label, sizeof(label), ctx->sect == SECT_SERVICE ? "[service %s]" : "%s",
+                   ctx->sect == SECT_SERVICE ? ctx->svc->name
+                                             : (ctx->sect == SECT_HOST ? "[host]" : "[warden]"));
     for (size_t k = 0; k < KEY_COUNT; k++) {
         if (keys[k].sect != ctx->sect) {
             continue;
@@ -515,6 +548,16 @@ static void section_start(struct load_ctx *ctx, const char *a, const char *end)
         ctx->sect = SECT_WARDEN;
         return;
     }
+    if (len == 4 && memcmp(a, "host", 4) == 0) {
+        if (ctx->host_line) {
+            add_error(ctx, ctx->lineno, "[host] repeated: first on line %d", ctx->host_line);
+            return;
+        }
+        ctx->host_line = ctx->lineno;
+        ctx->sect = SECT_HOST;
+        memset(ctx->seen, 0, sizeof(ctx->seen));
+        return;
+    }
     if (len >= 7 && memcmp(a, "service", 7) == 0 && (len == 7 || isspace((unsigned char)a[7]))) {
         a += 7;
         while (a < end && isspace((unsigned char)*a)) {
@@ -525,7 +568,8 @@ static void section_start(struct load_ctx *ctx, const char *a, const char *end)
     }
     char q[UNITS_QUOTE_BYTES];
     units_quote(a, len, q, sizeof(q));
-    add_error(ctx, ctx->lineno, "unknown section %s: expected [warden] or [service NAME]", q);
+    add_error(ctx, ctx->lineno, "unknown section %s: expected [warden], [host] or [service NAME]",
+              q);
 }
 
 // Where inih's find_chars_or_comment(s, "]") stops: ']', " ;" (a comment) or the end.
@@ -551,8 +595,10 @@ static void section_line(struct load_ctx *ctx, const char *p)
     memset(ctx->seen, 0, sizeof(ctx->seen));
     if (*end != ']') {
         units_quote(p, SIZE_MAX, q, sizeof(q));
-        add_error(ctx, ctx->lineno,
-                  "section header %s has no closing ']': expected [warden] or [service NAME]", q);
+        add_error(
+                ctx, ctx->lineno,
+                "section header %s has no closing ']': expected [warden], [host] or [service NAME]",
+                q);
         return;
     }
     const char *rest = end + 1;

@@ -55,6 +55,10 @@ struct warden_config {
     char state_dir[PATH_MAX];
     char socket[PATH_MAX];
     uint64_t host_memory_bytes; /* input: basis for "N%" sizes; 0 refuses percentages */
+    /* [host] guard (off when both are 0) */
+    uint64_t host_min_available_bytes; /* act when MemAvailable drops below */
+    uint64_t host_max_pressure_pct;    /* act when memory PSI "full" stays above (1..100)... */
+    uint64_t host_pressure_window_ms;  /* ...over this window (500 ms..10 s, a PSI trigger) */
     unsigned service_count;
     struct svc_config services[SERVICES_MAX]; /* last: config_reset zeroes what precedes it */
 };

@@ -611,6 +611,19 @@ void service_guard_kill(struct service *svc, const char *reason, json_t *fields)
     (void)cgroup_kill(&svc->sup->cgs, &svc->cg, SIGKILL); // frozen or not: SIGKILL ends it
 }
 
+void service_guard_drain(struct service *svc, const char *reason, json_t *fields)
+{
+    if (svc->state != SVC_STARTING && svc->state != SVC_RUNNING) {
+        json_decref(fields);
+        return;
+    }
+    sup_event(svc->sup, svc, reason, fields, true);
+    svc->guard_reason = reason;
+    service_signal(svc, SIGTERM);
+    (void)timer_arm_ms(svc->timer_fd, svc->cfg->drain_ms ? svc->cfg->drain_ms : 1);
+    set_state(svc, SVC_DRAINING);
+}
+
 /* ---- the state machine ---- */
 
 static void handle_stopped(struct service *svc, enum svc_event ev)

@@ -111,6 +111,9 @@ void service_stop_with(struct service *svc, int sig, const char *reason);
  * the journal event named reason. Ignored unless an instance is live. */
 void service_guard_restart(struct service *svc, const char *reason, json_t *fields);
 void service_guard_kill(struct service *svc, const char *reason, json_t *fields);
+/* Drain (SIGTERM, then SIGKILL after `drain`) for a guard: unlike an operator's stop, the
+ * exit is the service's failure and the restart policy applies (host guard). */
+void service_guard_drain(struct service *svc, const char *reason, json_t *fields);
 
 /* Settled: no process and nothing scheduled (stopped or failed). */
 bool service_settled(const struct service *svc);

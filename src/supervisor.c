@@ -284,6 +284,10 @@ static json_t *warden_json(struct supervisor *sup)
     }
     (void)json_object_set_new(w, "orphans_reaped", json_integer((json_int_t)sup->orphans_reaped));
     (void)json_object_set_new(w, "journal_errors", json_integer((json_int_t)sup->journal_errors));
+    (void)json_object_set_new(w, "host_guard",
+                              json_pack("{s:b, s:b, s:I}", "enabled", sup->host.enabled, "psi",
+                                        sup->host.psi_fd >= 0, "actions",
+                                        (json_int_t)sup->host.action_count));
     return w;
 }
 
@@ -412,6 +416,11 @@ int sup_init(struct supervisor *sup, struct warden_config *cfg, bool run_mode, c
         }
         sup->service_count++;
     }
+    rc = guard_host_init(sup);
+    if (rc < 0) {
+        (void)snprintf(msg, msg_len, "unable to set up the host guard: %s", strerror(-rc));
+        return rc;
+    }
     if (cfg->socket[0]) {
         rc = control_open(&sup->ctl, sup->loop, cfg->socket, on_request, sup);
         if (rc < 0 && !run_mode) {
@@ -453,6 +462,7 @@ int sup_run(struct supervisor *sup)
         service_fini(&sup->services[i]);
     }
     cgroup_teardown(&sup->cgs);
+    guard_host_fini(sup);
     if (sup->ctl_ok) {
         control_close(&sup->ctl);
     }

@@ -15,6 +15,7 @@
 #include "cgroup.h"
 #include "config.h"
 #include "control.h"
+#include "guard_host.h"
 #include "journal.h"
 #include "loop.h"
 #include "service.h"
@@ -39,6 +40,7 @@ struct supervisor {
     uint64_t rng;
     uint64_t orphans_reaped;
     uint64_t journal_errors;
+    struct host_guard host;
     /* last, and not zeroed by sup_init (static storage is zero already; service_init and
      * control_open set up what they use), so idle slots and buffers stay unmapped */
     struct service services[SERVICES_MAX];

@@ -303,9 +303,21 @@ static void test_missing_command(void **state)
 static void test_sections(void **state)
 {
     (void)state;
-    assert_int_equal(load("[host]\nmin_available = 10%\n[service a]\ncommand = x\n"), -EINVAL);
-    expect_one_error(1, "unknown section \"host\": expected [warden] or [service NAME]", NULL);
+    assert_int_equal(load("[hosts]\nmin_available = 10%\n[service a]\ncommand = x\n"), -EINVAL);
+    expect_one_error(1, "unknown section \"hosts\": expected [warden], [host] or [service NAME]",
+                     NULL);
     assert_int_equal(cfg.service_count, 1);
+    // [host]: the host guard's thresholds
+    assert_int_equal(load("[host]\nmin_available = 512M\nmax_pressure = 40% over 10s\n"), 0);
+    assert_int_equal(cfg.host_min_available_bytes, 512u << 20);
+    assert_int_equal(cfg.host_max_pressure_pct, 40);
+    assert_int_equal(cfg.host_pressure_window_ms, 10000);
+    assert_int_equal(load("[host]\nmax_pressure = 40% over 1m\n"), -EINVAL);
+    expect_one_error(2, "[host] max_pressure: invalid pressure \"40% over 1m\"", NULL);
+    assert_int_equal(load("[host]\nmax_pressure = 0% over 1s\n"), -EINVAL);
+    expect_one_error(2, "invalid pressure", NULL);
+    assert_int_equal(load("[host]\n[host]\n"), -EINVAL);
+    expect_one_error(2, "[host] repeated: first on line 1", NULL);
     assert_int_equal(load("[service]\ncommand = x\n"), -EINVAL);
     expect_one_error(1, "invalid service name \"\" (empty)", NULL);
     assert_int_equal(load("[services a]\n"), -EINVAL);
