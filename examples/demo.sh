@@ -15,8 +15,11 @@ echo
 echo "== warden status"
 "$WARDEN" status
 echo
-echo "== warden events leaky (the journal)"
-"$WARDEN" events leaky | tail -n 6
+echo "== warden events leaky (the journal: OOM-killed at memory_max)"
+"$WARDEN" events leaky | tail -n 4
+echo
+echo "== warden events cache (restarted by memory_restart before the OOM killer)"
+"$WARDEN" events cache | grep -E ' (memory-restart|exit) ' | tail -n 2
 kill -TERM "$pid"
 wait "$pid"
 echo "== daemon stopped (exit $?); journal kept in /tmp/warden-demo/state"
