@@ -280,28 +280,55 @@ int cgroup_read_key_at(int dirfd, const char *file, const char *key, uint64_t *o
     return -ENOENT;
 }
 
+// Signal every pid in dirfd/cgroup.procs, reading the whole file in chunks and acting
+// only on newline-terminated entries (a pid cut at a chunk edge is never taken for a
+// shorter one). Returns how many pids were listed, or -errno.
+static int kill_listed(int dirfd, int sig)
+{
+    int fd = openat(dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return -errno;
+    }
+    char buf[CGROUP_FILE_MAX];
+    size_t have = 0;
+    int listed = 0;
+    for (;;) {
+        ssize_t n = read(fd, buf + have, sizeof(buf) - 1 - have);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            break;
+        }
+        have += (size_t)n;
+        size_t start = 0;
+        for (size_t i = 0; i < have; i++) {
+            if (buf[i] == '\n') {
+                buf[i] = '\0';
+                pid_t pid = (pid_t)strtol(buf + start, NULL, 10);
+                if (pid > 0) {
+                    (void)kill(pid, sig);
+                    listed++;
+                }
+                start = i + 1;
+            }
+        }
+        memmove(buf, buf + start, have - start);
+        have -= start;
+    }
+    (void)close(fd);
+    return listed;
+}
+
 int cgroup_kill_procs_at(int dirfd, int sig)
 {
-    char buf[CGROUP_FILE_MAX];
     for (unsigned round = 0; round < CGROUP_KILL_ROUNDS; round++) {
-        int rc = cgroup_read_at(dirfd, "cgroup.procs", buf, sizeof(buf));
-        if (rc < 0) {
-            return rc;
+        int listed = kill_listed(dirfd, sig);
+        if (listed <= 0 || sig != SIGKILL) {
+            return listed < 0 ? listed : 0; // empty, or one pass of a polite signal
         }
-        if (buf[0] == '\0') {
-            return 0;
-        }
-        for (char *p = buf; p && *p;) {
-            pid_t pid = (pid_t)strtol(p, NULL, 10);
-            if (pid > 0) {
-                (void)kill(pid, sig);
-            }
-            p = strchr(p, '\n');
-            p = p ? p + 1 : NULL;
-        }
-        if (sig != SIGKILL) {
-            return 0; // one pass is enough for a polite signal
-        }
+        // children forked between our read and the kill: walk again (the caller froze the
+        // cgroup where it could, so this converges)
     }
     return -EAGAIN;
 }
@@ -374,6 +401,11 @@ int cgroup_create(struct cgroup_sys *sys, struct cgroup_svc *cg, const char *nam
 
 int cgroup_set_limits(struct cgroup_sys *sys, struct cgroup_svc *cg, uint64_t mem, uint64_t pids)
 {
+    // Without the controllers the files do not exist: said once at start, never a reason
+    // to refuse to start the service.
+    if (!sys->limits_enforced && sys->kind != CGROUP_NONE) {
+        return 0;
+    }
     return sys->ops->set_limits(cg, mem, pids);
 }
 
@@ -409,7 +441,8 @@ void cgroup_group_name(char *buf, size_t len)
     (void)snprintf(buf, len, "warden.%lu-%d", pidns_inode(), (int)getpid());
 }
 
-// Is pid a live warden? (its comm is "warden"; a recycled pid of another program is not)
+// Is pid a live warden? Its comm starts with "warden", or it runs our very binary (a
+// renamed copy or a symlink): a recycled pid of another program is neither.
 static bool is_live_warden(long pid)
 {
     char path[64], comm[32] = "";
@@ -421,7 +454,13 @@ static bool is_live_warden(long pid)
     ssize_t n = read(fd, comm, sizeof(comm) - 1);
     (void)close(fd);
     comm[n > 0 ? n : 0] = '\0';
-    return strncmp(comm, "warden", 6) == 0;
+    if (strncmp(comm, "warden", 6) == 0) {
+        return true;
+    }
+    struct stat mine, theirs;
+    (void)snprintf(path, sizeof(path), "/proc/%ld/exe", pid);
+    return stat("/proc/self/exe", &mine) == 0 && stat(path, &theirs) == 0 &&
+           mine.st_dev == theirs.st_dev && mine.st_ino == theirs.st_ino;
 }
 
 // Count the pids in dirfd/cgroup.procs.
@@ -543,6 +582,9 @@ int cgroup_sample(struct cgroup_sys *sys, struct cgroup_svc *cg, uint64_t *mem, 
 
 int cgroup_set_high(struct cgroup_sys *sys, struct cgroup_svc *cg, uint64_t bytes)
 {
+    if (!sys->limits_enforced) {
+        return -EOPNOTSUPP;
+    }
     return sys->ops->set_high(cg, bytes);
 }
 

@@ -28,6 +28,28 @@ static bool enable_controllers(int dirfd)
     return strstr(buf, "memory") && strstr(buf, "pids");
 }
 
+// Move warden into the leaf <self>/<name>.self (sys->v2_parking).
+static int park_self(struct cgroup_sys *sys, const char *self, const char *name)
+{
+    char leaf[80];
+    (void)snprintf(leaf, sizeof(leaf), "%s.self", name);
+    int pfd = -1;
+    int rc = cgroup_path_join(sys->v2_parking, self, leaf, NULL);
+    if (rc == 0) {
+        rc = cgroup_mkdir(sys->v2_parking, &pfd);
+    }
+    if (rc == 0) {
+        rc = cgroup_attach(&(struct cgroup_svc){.v2_fd = pfd, .mem_fd = -1, .pids_fd = -1}, 0);
+    }
+    if (pfd >= 0) {
+        (void)close(pfd);
+    }
+    if (rc < 0) {
+        sys->v2_parking[0] = '\0';
+    }
+    return rc;
+}
+
 static int v2_setup(struct cgroup_sys *sys)
 {
     char self[CGROUP_PATH_MAX], name[64];
@@ -43,27 +65,20 @@ static int v2_setup(struct cgroup_sys *sys)
     if (selffd < 0) {
         return selffd;
     }
+    // v2 lets no cgroup both hold processes and distribute controllers, except the real
+    // root. Below it, leave for a leaf first; at "/" try in place, and if that fails we are
+    // at a cgroup namespace's root (a container's PID 1): leave for a leaf, then retry.
     if (strcmp(sys->v2_self, "/") != 0) {
-        char leaf[80];
-        (void)snprintf(leaf, sizeof(leaf), "%s.self", name);
-        int pfd = -1;
-        rc = cgroup_path_join(sys->v2_parking, self, leaf, NULL);
-        if (rc == 0) {
-            rc = cgroup_mkdir(sys->v2_parking, &pfd);
-        }
-        if (rc == 0) {
-            rc = cgroup_attach(&(struct cgroup_svc){.v2_fd = pfd, .mem_fd = -1, .pids_fd = -1}, 0);
-        }
-        if (pfd >= 0) {
-            (void)close(pfd);
-        }
-        if (rc < 0) {
-            (void)close(selffd);
-            return rc;
-        }
+        rc = park_self(sys, self, name);
     }
-    bool parent_ok = enable_controllers(selffd);
+    bool parent_ok = rc == 0 && enable_controllers(selffd);
+    if (!parent_ok && rc == 0 && !sys->v2_parking[0] && park_self(sys, self, name) == 0) {
+        parent_ok = enable_controllers(selffd);
+    }
     (void)close(selffd);
+    if (rc < 0) {
+        return rc;
+    }
     int gfd = -1;
     rc = cgroup_mkdir(sys->v2_group, &gfd);
     if (rc < 0) {
@@ -73,8 +88,8 @@ static int v2_setup(struct cgroup_sys *sys)
     (void)close(gfd);
     if (!sys->limits_enforced) {
         (void)snprintf(sys->warning, sizeof(sys->warning),
-                       "memory/pids controllers unavailable below %s (other processes share it?): "
-                       "limits are not enforced, containment still is",
+                       "memory/pids controllers unavailable below %s (not delegated, or other "
+                       "processes share it): limits are NOT enforced; containment still is",
                        self);
     }
     return 0;

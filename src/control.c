@@ -29,12 +29,13 @@ static void client_close(struct control *c, struct control_client *cl)
 
 static void send_all(int fd, const char *buf, size_t len)
 {
-    // The reply is sent blocking with a send timeout: a response is at most
-    // CONTROL_RESPONSE_MAX and a client that stops reading costs at most 1 s.
+    // The reply is sent blocking with a send timeout and a total deadline: a response is
+    // at most CONTROL_RESPONSE_MAX and a client that reads slowly costs at most 1 s.
     struct timeval tv = {.tv_sec = 1};
     (void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
     (void)fcntl(fd, F_SETFL, 0);
-    while (len > 0) {
+    uint64_t deadline = clock_mono_ms() + 1000;
+    while (len > 0 && clock_mono_ms() < deadline) {
         ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR) {
             continue;
@@ -122,9 +123,13 @@ static bool peer_allowed(int fd)
     return cred.uid == 0 || cred.uid == geteuid();
 }
 
+// Armed only when idle: re-arming on every accept would let a steady stream of
+// connections postpone the sweep forever (and stalled clients would keep their slots).
 static void arm_timeout(struct control *c)
 {
-    (void)timer_arm_ms(c->timer_fd, CONTROL_TIMEOUT_MS / 4);
+    if (!c->timer_armed) {
+        c->timer_armed = timer_arm_ms(c->timer_fd, CONTROL_TIMEOUT_MS / 4) == 0;
+    }
 }
 
 static void on_accept(struct loop *loop, int fd, uint32_t events, void *ctx)
@@ -162,7 +167,8 @@ static void on_timeout(struct loop *loop, int fd, uint32_t events, void *ctx)
     (void)loop;
     (void)events;
     struct control *c = ctx;
-    timer_drain(fd);
+    (void)timer_drain(fd);
+    c->timer_armed = false;
     uint64_t now = clock_mono_ms();
     bool any = false;
     for (unsigned i = 0; i < CONTROL_CLIENTS_MAX; i++) {

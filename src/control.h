@@ -6,6 +6,7 @@
 #define WARDEN_CONTROL_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -28,6 +29,7 @@ struct control {
     char path[PATH_MAX];
     int listen_fd;
     int timer_fd;
+    bool timer_armed;
     control_handler_fn *fn;
     void *ctx;
     struct control_client clients[CONTROL_CLIENTS_MAX];

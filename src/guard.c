@@ -300,7 +300,7 @@ static void on_sample(struct loop *loop, int fd, uint32_t events, void *ctx)
     (void)loop;
     (void)events;
     struct service *svc = ctx;
-    timer_drain(fd);
+    (void)timer_drain(fd);
     if (!svc->guard.active) {
         return;
     }

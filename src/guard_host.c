@@ -127,7 +127,7 @@ static void on_sample(struct loop *loop, int fd, uint32_t events, void *ctx)
     (void)events;
     struct supervisor *sup = ctx;
     struct host_guard *h = &sup->host;
-    timer_drain(fd);
+    (void)timer_drain(fd);
     uint64_t avail = 0, min = sup->cfg->host_min_available_bytes;
     if (read_available(h, &avail) < 0) {
         if (h->read_errors++ % 100 == 0) {

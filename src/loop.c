@@ -162,11 +162,13 @@ int timer_arm_ms(int tfd, uint64_t ms)
     return timerfd_settime(tfd, 0, &its, NULL) < 0 ? -errno : 0;
 }
 
-void timer_drain(int tfd)
+uint64_t timer_drain(int tfd)
 {
-    uint64_t n;
+    uint64_t n = 0, total = 0;
     while (read(tfd, &n, sizeof(n)) == (ssize_t)sizeof(n)) {
+        total += n;
     }
+    return total;
 }
 
 static uint64_t clock_ms(clockid_t id)

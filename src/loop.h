@@ -34,8 +34,8 @@ bool loop_stopping(const struct loop *loop);
 int timer_create_fd(void);
 /* Arm a one-shot timer in ms from now (0 disarms). 0 or -errno. */
 int timer_arm_ms(int tfd, uint64_t ms);
-/* Read and discard expirations. */
-void timer_drain(int tfd);
+/* Read and discard expirations; returns how many there were (0: a stale wakeup). */
+uint64_t timer_drain(int tfd);
 
 /* Monotonic and wall clocks in ms. */
 uint64_t clock_mono_ms(void);

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #define EMPTY_CHECK_MS   10u   // re-check interval while a killed cgroup empties
 #define EMPTY_CHECKS_MAX 1000u // 10 s of re-checks, then give up waiting and say so
 #define KILL_GRACE_MS    5000u // after SIGKILL on drain expiry, wait this long for the reap
+#define KILL_GRACES_MAX  3u    // then give up on a main process that SIGKILL cannot end
 
 static const char *const state_names[SVC_STATE_COUNT] = {
         "stopped", "starting", "running", "draining", "backoff", "crash-looping", "failed"};
@@ -44,8 +46,11 @@ static void on_timer(struct loop *loop, int fd, uint32_t events, void *ctx)
 {
     (void)loop;
     (void)events;
-    timer_drain(fd);
-    service_handle(ctx, SVC_EV_TIMER);
+    // An expiration queued in the same batch as an event that re-armed or disarmed the
+    // timer reads as 0 here: stale, so not dispatched.
+    if (timer_drain(fd) > 0) {
+        service_handle(ctx, SVC_EV_TIMER);
+    }
 }
 
 int service_init(struct service *svc, struct supervisor *sup, const struct svc_config *cfg)
@@ -237,6 +242,7 @@ static void reset_instance(struct service *svc)
     svc->empty_checks = 0;
     svc->guard_reason = NULL;
     svc->guard_restart = false;
+    svc->kill_graces = 0;
 }
 
 static void start_failed(struct service *svc, const char *what, int err);
@@ -285,13 +291,19 @@ static void do_spawn(struct service *svc)
             .has_user = c->has_user,
             .uid = c->uid,
             .gid = c->gid,
-            .stdin_fd = -1,
+            .stdin_fd = sup->run_mode ? -1 : sup->devnull_fd, // daemon: not its terminal
             .stdout_fd = out_w,
             .stderr_fd = err_w,
             .rlimit_as_bytes = sup->cgs.kind == CGROUP_NONE ? c->memory_max_bytes : 0,
             .mask = &sup->orig_mask,
             .oom_score_adj = 0,
     };
+    gid_t groups[SPAWN_GROUPS_MAX];
+    int ngroups = (int)SPAWN_GROUPS_MAX;
+    if (c->has_user && getgrouplist(c->user, c->gid, groups, &ngroups) >= 0) {
+        req.groups = groups; // the user's supplementary groups (ssl-cert, ...), as a login
+        req.group_count = (size_t)ngroups;
+    }
     struct spawn_res res;
     rc = spawn_start(&req, &res);
     if (out_w >= 0) {
@@ -306,9 +318,13 @@ static void do_spawn(struct service *svc)
     svc->cg.pgid = res.pid; // the child calls setsid(): its pid is its process group
     svc->pidfd = res.pidfd;
     svc->exec_fd = res.exec_fd;
-    (void)loop_add(sup->loop, svc->exec_fd, EPOLLIN, on_exec_fd, svc);
-    if (svc->pidfd >= 0) {
-        (void)loop_add(sup->loop, svc->pidfd, EPOLLIN, on_pidfd, svc);
+    if (loop_add(sup->loop, svc->exec_fd, EPOLLIN, on_exec_fd, svc) < 0) {
+        // cannot learn whether exec worked: end this instance (SIGCHLD brings the exit)
+        log_warnx("%s: unable to watch the new process: killing it", c->name);
+        (void)kill(svc->pid, SIGKILL);
+    }
+    if (svc->pidfd >= 0 && loop_add(sup->loop, svc->pidfd, EPOLLIN, on_pidfd, svc) < 0) {
+        close_fd(svc, &svc->pidfd); // SIGCHLD still reaps it
     }
     svc->start_mono_ms = clock_mono_ms();
     svc->start_wall_ms = clock_wall_ms();
@@ -675,7 +691,15 @@ static void handle_draining(struct service *svc, enum svc_event ev)
         on_main_exit(svc);
         break;
     case SVC_EV_TIMER:
-        if (svc->pid > 0) {
+        if (svc->pid > 0 && svc->drain_expired && ++svc->kill_graces >= KILL_GRACES_MAX) {
+            // SIGKILL did not end it (stuck in the kernel, D state): stop waiting for it,
+            // or a shutdown would never finish. If it ever exits, it is reaped as an orphan.
+            log_warnx("%s: main process %d survived SIGKILL for %u ms (stuck in the kernel?): "
+                      "giving up on it",
+                      svc->cfg->name, (int)svc->pid, KILL_GRACE_MS * KILL_GRACES_MAX);
+            svc->wait_status = SIGKILL; // as if killed: W_EXITCODE(0, SIGKILL)
+            on_main_exit(svc);
+        } else if (svc->pid > 0) {
             // drain period over and the main process is still there: kill the cgroup
             svc->drain_expired = true;
             log_warnx("%s: did not stop within %llu ms: killing its cgroup", svc->cfg->name,

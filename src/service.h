@@ -78,6 +78,7 @@ struct service {
     char reason[420];         /* why the service is failed or crash-looping */
     const char *guard_reason; /* a guard is killing this instance ("process-storm") */
     bool guard_restart;       /* this instance is being replaced by memory_restart */
+    unsigned kill_graces;     /* KILL_GRACE_MS periods waited after SIGKILL */
     struct guard guard;
     /* output line buffers (pointers into a table of service.c: kept out of this struct so
      * idle services stay on few pages) */

@@ -76,7 +76,8 @@ static __attribute__((noreturn)) void child(const struct spawn_req *req, int err
         }
     }
     if (req->has_user) {
-        if (setgroups(1, &req->gid) < 0 || setgid(req->gid) < 0 || setuid(req->uid) < 0) {
+        int sg = req->groups ? setgroups(req->group_count, req->groups) : setgroups(1, &req->gid);
+        if (sg < 0 || setgid(req->gid) < 0 || setuid(req->uid) < 0) {
             child_fail(errfd, SPAWN_STAGE_USER, errno);
         }
     }

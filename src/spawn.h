@@ -20,6 +20,8 @@ struct spawn_req {
     bool has_user;
     uid_t uid;
     gid_t gid;
+    const gid_t *groups; /* supplementary groups for the user, or NULL: just gid */
+    size_t group_count;
     int stdin_fd;             /* -1: inherit */
     int stdout_fd;            /* -1: inherit */
     int stderr_fd;            /* -1: inherit */
@@ -27,6 +29,8 @@ struct spawn_req {
     const sigset_t *mask;     /* signal mask to restore in the child */
     int oom_score_adj;        /* written to /proc/self/oom_score_adj in the child */
 };
+
+#define SPAWN_GROUPS_MAX 64u /* supplementary groups passed to a service user */
 
 struct spawn_res {
     pid_t pid;

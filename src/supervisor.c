@@ -4,6 +4,7 @@
 #include "supervisor.h"
 
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "logs.h"
 
 // Signals warden takes through its signalfd; the rest keep their defaults.
 static const int handled_signals[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
@@ -74,7 +76,7 @@ static void on_journal_timer(struct loop *loop, int fd, uint32_t events, void *c
     (void)loop;
     (void)events;
     struct supervisor *sup = ctx;
-    timer_drain(fd);
+    (void)timer_drain(fd);
     sup->journal_timer_armed = false;
     int rc = journal_sync(&sup->journal);
     if (rc < 0) {
@@ -284,6 +286,8 @@ static json_t *warden_json(struct supervisor *sup)
     }
     (void)json_object_set_new(w, "orphans_reaped", json_integer((json_int_t)sup->orphans_reaped));
     (void)json_object_set_new(w, "journal_errors", json_integer((json_int_t)sup->journal_errors));
+    (void)json_object_set_new(w, "log_lines_dropped",
+                              json_integer((json_int_t)logs_dropped_count()));
     (void)json_object_set_new(w, "host_guard",
                               json_pack("{s:b, s:b, s:I}", "enabled", sup->host.enabled, "psi",
                                         sup->host.psi_fd >= 0, "actions",
@@ -383,7 +387,7 @@ int sup_init(struct supervisor *sup, struct warden_config *cfg, bool run_mode, c
     memset(sup, 0, offsetof(struct supervisor, services));
     sup->cfg = cfg;
     sup->run_mode = run_mode;
-    sup->sigfd = sup->journal_timer = -1;
+    sup->sigfd = sup->journal_timer = sup->devnull_fd = -1;
     if (getrandom(&sup->rng, sizeof(sup->rng), GRND_NONBLOCK) != sizeof(sup->rng) || !sup->rng) {
         sup->rng = clock_mono_ms() ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ULL;
     }
@@ -400,6 +404,7 @@ int sup_init(struct supervisor *sup, struct warden_config *cfg, bool run_mode, c
         log_warn("unable to become a child subreaper (orphans will go to PID 1)");
     }
     protect_self();
+    sup->devnull_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
     setup_cgroups(sup);
     open_journal(sup);
     sup->journal_timer = timer_create_fd();
@@ -407,6 +412,9 @@ int sup_init(struct supervisor *sup, struct warden_config *cfg, bool run_mode, c
         (void)loop_add(sup->loop, sup->journal_timer, EPOLLIN, on_journal_timer, sup);
     }
     sup->prefix_output = cfg->service_count > 1;
+    if (sup->prefix_output) {
+        logs_init();
+    }
     for (unsigned i = 0; i < cfg->service_count; i++) {
         rc = service_init(&sup->services[i], sup, &cfg->services[i]);
         if (rc < 0) {
@@ -443,6 +451,11 @@ int sup_run(struct supervisor *sup)
     // Start-up scratch (opendir's 32 KiB buffers for the journal and the stale-cgroup
     // sweep, config parsing) is free now: hand it back so the steady state stays small.
     (void)malloc_trim(0);
+    // Never be paged out under the memory pressure we are here to handle. MCL_ONFAULT
+    // (4.4+) locks pages as they are touched, so idle tables stay unmapped.
+    if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) < 0) {
+        log_warn("unable to lock warden's memory (continuing; needs CAP_IPC_LOCK)");
+    }
     sup_event(sup, NULL, "warden-start",
               json_pack("{s:s, s:s, s:i, s:I}", "version", WARDEN_VERSION, "cgroup",
                         cgroup_kind_name(sup->cgs.kind), "pid", (int)getpid(), "services",

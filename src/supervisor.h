@@ -29,6 +29,7 @@ struct supervisor {
     int journal_timer;
     bool journal_timer_armed;
     int sigfd;
+    int devnull_fd; /* stdin of daemon services */
     sigset_t orig_mask;
     unsigned service_count;
     bool prefix_output; /* more than one service: prefix each output line with the name */
