@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,12 +25,24 @@ int snapshot_parse_stat(const char *line, char comm[16], pid_t *ppid)
     memcpy(comm, open + 1, len);
     comm[len] = '\0';
     char *end = NULL;
+    errno = 0;
     long v = strtol(close + 4, &end, 10);
-    if (end == close + 4 || v < 0) {
+    if (end == close + 4 || errno || v < 0 || v > INT_MAX) { // pid_t is an int on Linux
         return -EINVAL;
     }
     *ppid = (pid_t)v;
     return 0;
+}
+
+// JSON strings must be UTF-8, and the kernel cuts comm at 15 bytes, even inside a
+// multi-byte character: keep printable ASCII, show anything else as '?'.
+static void to_ascii(char *s)
+{
+    for (; *s; s++) {
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e) {
+            *s = '?';
+        }
+    }
 }
 
 static void add_process(struct snapshot *s, const char *proc_root, pid_t pid)
@@ -52,6 +65,7 @@ static void add_process(struct snapshot *s, const char *proc_root, pid_t pid)
         s->unreadable++;
         return;
     }
+    to_ascii(comm);
     for (unsigned i = 0; i < s->group_count; i++) {
         struct snapshot_group *g = &s->groups[i];
         if (g->ppid == ppid && strcmp(g->comm, comm) == 0) {
@@ -78,12 +92,17 @@ int snapshot_take(int procs_dirfd, const char *proc_root, struct snapshot *s)
     }
     char buf[4096];
     size_t have = 0;
+    int rc = 0;
     for (;;) {
         ssize_t n = read(fd, buf + have, sizeof(buf) - have);
         if (n < 0 && errno == EINTR) {
             continue;
         }
-        if (n <= 0) {
+        if (n < 0) {
+            rc = -errno; // e.g. ENODEV: the cgroup went away between open and read
+            break;
+        }
+        if (n == 0) {
             break;
         }
         have += (size_t)n;
@@ -105,7 +124,7 @@ int snapshot_take(int procs_dirfd, const char *proc_root, struct snapshot *s)
         have -= start;
     }
     (void)close(fd);
-    return 0;
+    return rc;
 }
 
 // "node /app/agent.js" from /proc/PPID/cmdline (NULs to spaces), at most len-1 bytes.
@@ -126,6 +145,7 @@ static void parent_cmd(const char *proc_root, pid_t ppid, char *out, size_t len)
     for (ssize_t i = 0; i < n; i++) {
         out[i] = out[i] ? out[i] : ' ';
     }
+    to_ascii(out);
     for (ssize_t i = n - 1; i >= 0 && out[i] == ' '; i--) {
         out[i] = '\0';
     }
@@ -146,14 +166,20 @@ json_t *snapshot_json(const struct snapshot *s, const char *proc_root)
     char summary[512] = "";
     size_t used = 0;
     for (unsigned i = 0; i < s->group_count && i < SNAPSHOT_TOP; i++) {
+        top[i].comm[sizeof(top[i].comm) - 1] = '\0';
+        to_ascii(top[i].comm); // the copy: groups may come from anywhere
         char parent[128];
         parent_cmd(proc_root, top[i].ppid, parent, sizeof(parent));
         (void)json_array_append_new(
                 list, json_pack("{s:i, s:s, s:i, s:s}", "count", (int)top[i].count, "command",
                                 top[i].comm, "parent_pid", (int)top[i].ppid, "parent", parent));
-        int n = snprintf(summary + used, sizeof(summary) - used, "%s%u x %s, parent %d %s",
-                         i ? "; " : "", top[i].count, top[i].comm, (int)top[i].ppid, parent);
-        used = (n > 0 && used + (size_t)n < sizeof(summary)) ? used + (size_t)n : used;
+        if (used + 1 < sizeof(summary)) {
+            int n = snprintf(summary + used, sizeof(summary) - used, "%s%u x %s, parent %d %s",
+                             i ? "; " : "", top[i].count, top[i].comm, (int)top[i].ppid, parent);
+            // cut: keep the prefix snprintf wrote and add nothing after it
+            used = (n < 0 || used + (size_t)n >= sizeof(summary)) ? sizeof(summary) - 1
+                                                                  : used + (size_t)n;
+        }
     }
     return json_pack("{s:i, s:b, s:i, s:o, s:s}", "processes", (int)s->processes, "truncated",
                      s->truncated, "ungrouped", (int)s->ungrouped, "top", list, "summary", summary);
