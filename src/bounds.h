@@ -10,6 +10,9 @@
 #define COMMAND_ARGV_MAX  64u   /* words in a command */
 #define USER_NAME_MAX     33u   /* bytes incl. NUL (useradd allows 32) */
 #define CONFIG_LINE_MAX   2048u /* libinih line buffer (INI_MAX_LINE is 200 by default) */
+#define WARDEN_PATH_MAX                                                                            \
+    1024u /* config, state_dir and socket paths incl. NUL: ample, and a                            \
+             short path in a PATH_MAX array pins a page (bench rss) */
 
 #define JOURNAL_SEGMENT_BYTES (1u << 20) /* bytes per journal segment */
 #define JOURNAL_SEGMENT_COUNT 8u         /* segments kept: the journal takes <= 8 MiB */

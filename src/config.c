@@ -70,7 +70,7 @@ struct key_def {
 #define S(field) offsetof(struct svc_config, field)
 
 static const struct key_def keys[] = {
-        {"state_dir", SECT_WARDEN, VAL_PATH, W(state_dir), 0, PATH_MAX},
+        {"state_dir", SECT_WARDEN, VAL_PATH, W(state_dir), 0, WARDEN_PATH_MAX},
         {"socket", SECT_WARDEN, VAL_PATH, W(socket), 0, SOCKET_PATH_MAX},
         {"command", SECT_SERVICE, VAL_COMMAND, S(command), 0, 0},
         {"user", SECT_SERVICE, VAL_USER, S(user), 0, 0},
@@ -173,7 +173,7 @@ void config_defaults(struct warden_config *cfg)
 // by bench/run.sh rss).
 static void config_reset(struct warden_config *cfg)
 {
-    // The header is three PATH_MAX strings: config_defaults sets each, so no memset (it
+    // The header is three WARDEN_PATH_MAX strings: config_defaults sets each, so no memset (it
     // would make all 12 KiB resident).
     config_defaults(cfg);
 }
@@ -227,7 +227,7 @@ static int set_path(char *dst, size_t max, const char *value, struct errbuf *eb)
     size_t n = strlen(value);
     char forms[64];
     if (value[0] == '/' && n < max) {
-        memcpy(dst, value, n + 1); // max <= PATH_MAX, the size of dst
+        memcpy(dst, value, n + 1); // max <= WARDEN_PATH_MAX, the size of dst
         return 0;
     }
     (void)snprintf(forms, sizeof(forms), "an absolute path of at most %zu bytes", max - 1);
@@ -766,7 +766,7 @@ int config_load_stream(struct warden_config *cfg, FILE *f, const char *name, str
     int n = snprintf(cfg->file, sizeof(cfg->file), "%s", name ? name : "");
     if (n < 0 || (size_t)n >= sizeof(cfg->file)) {
         cfg->file[0] = '\0';
-        add_error(&ctx, 0, "config file name is longer than %u bytes", PATH_MAX - 1);
+        add_error(&ctx, 0, "config file name is longer than %u bytes", WARDEN_PATH_MAX - 1);
         *nerrs = ctx.nerrs;
         return -ENAMETOOLONG;
     }

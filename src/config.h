@@ -51,9 +51,9 @@ struct svc_config {
 };
 
 struct warden_config {
-    char file[PATH_MAX]; /* path given to config_load, "" for `warden run` */
-    char state_dir[PATH_MAX];
-    char socket[PATH_MAX];
+    char file[WARDEN_PATH_MAX]; /* path given to config_load, "" for `warden run` */
+    char state_dir[WARDEN_PATH_MAX];
+    char socket[WARDEN_PATH_MAX];
     uint64_t host_memory_bytes; /* input: basis for "N%" sizes; 0 refuses percentages */
     /* [host] guard (off when both are 0) */
     uint64_t host_min_available_bytes; /* act when MemAvailable drops below */
@@ -85,8 +85,8 @@ int config_load(struct warden_config *cfg, const char *path, struct errbuf *errs
                 unsigned *nerrs);
 
 /* As config_load, from an open stream; name is used for messages and cfg->file (it must fit
- * PATH_MAX, else -ENAMETOOLONG). The stream is read to its end (at most 1 MiB) and not closed.
- * When reading fails, -errno is returned and the last error stored says so. */
+ * WARDEN_PATH_MAX, else -ENAMETOOLONG). The stream is read to its end (at most 1 MiB) and not
+ * closed. When reading fails, -errno is returned and the last error stored says so. */
 int config_load_stream(struct warden_config *cfg, FILE *f, const char *name, struct errbuf *errs,
                        unsigned errs_max, unsigned *nerrs);
 

@@ -26,7 +26,7 @@ struct control_client {
 
 struct control {
     struct loop *loop;
-    char path[PATH_MAX];
+    char path[WARDEN_PATH_MAX];
     int listen_fd;
     int timer_fd;
     bool timer_armed;

@@ -14,9 +14,9 @@ struct supervisor;
 
 struct host_guard {
     bool enabled;
-    int timer_fd;                /* MemAvailable sampling, adaptive */
-    int psi_fd;                  /* /proc/pressure/memory trigger (EPOLLPRI), -1 without PSI */
-    char meminfo_path[PATH_MAX]; /* /proc/meminfo; WARDEN_TEST_MEMINFO in tests */
+    int timer_fd;           /* MemAvailable sampling, adaptive */
+    int psi_fd;             /* /proc/pressure/memory trigger (EPOLLPRI), -1 without PSI */
+    char meminfo_path[256]; /* /proc/meminfo; WARDEN_TEST_MEMINFO in tests */
     uint64_t last_action_ms;
     uint64_t action_count;
     uint64_t read_errors;

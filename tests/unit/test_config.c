@@ -256,7 +256,7 @@ static void test_bad_warden_values(void **state)
     (void)state;
     assert_int_equal(load("[warden]\nstate_dir = var/lib\n"), -EINVAL);
     expect_one_error(2, "[warden] state_dir: invalid path \"var/lib\" (not absolute)",
-                     "an absolute path of at most 4095 bytes");
+                     "an absolute path of at most 1023 bytes");
     assert_string_equal(cfg.state_dir, "/var/lib/warden"); // the default stays
     assert_int_equal(load("[warden]\nsocket =\n"), -EINVAL);
     expect_one_error(2, "[warden] socket: invalid path \"\" (not absolute)", NULL);
