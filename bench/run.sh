@@ -1,13 +1,18 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# warden benchmarks: the issue's four targets, each measured over repeated runs and printed
-# as min / median / max next to its target. See bench/README.md.
+# warden benchmarks: the issues' targets, each measured over repeated runs and printed as
+# min / median / (p99 /) max next to its target. See bench/README.md.
 #
-#   sh bench/run.sh [WARDEN_BINARY] [rss|fail|stop|tree ...]      (default: all of them)
+#   sh bench/run.sh [WARDEN_BINARY] [rss|fail|stop|tree|memrestart|stormkill|cpuscale ...]
+#                                        (default: all of them; "guards" = the last three)
 #
 # Env: BENCH (same as the names after the binary), HELPERS (static test helpers; default
 # the binary's dir/helpers), RSS_RUNS (5), FAIL_RUNS (3 daemons per variant, in parallel),
-# FAIL_WINDOW_S (60), STOP_CYCLES (20), TREE_RUNS (10), TREE_N (499).
+# FAIL_WINDOW_S (60), STOP_CYCLES (20), TREE_RUNS (10), TREE_N (499), MEMRESTART_RUNS (100),
+# MEMRESTART_RAMP_MIB (192), STORM_RUNS (10), STORM_N (1199), STORM_POLL_US (100),
+# CPUSCALE_RUNS (3 daemons per size, in parallel), CPUSCALE_N (4999), CPUSCALE_PIDS_MAX
+# (6000), CPUSCALE_WINDOW_S (60), CC (cc: builds bench/*.c, static, into the scratch dir),
+# LOAD (0: N busy loops, a warden service, run beside memrestart and stormkill).
 # Needs root (cgroups). Writes the table to bench/results-latest.txt (not meant for git).
 # Every daemon it starts is stopped by pid (SIGTERM) and its scratch dir removed on exit.
 set -u
@@ -17,18 +22,30 @@ WARDEN=${1:-${WARDEN:-$here/../build/warden}}
 case $WARDEN in /*) ;; *) WARDEN=$(pwd)/$WARDEN ;; esac
 HELPERS=${HELPERS:-$(dirname "$WARDEN")/helpers}
 SELECTED=${*:-${BENCH:-all}}
-[ "$SELECTED" = all ] && SELECTED="rss fail stop tree"
+[ "$SELECTED" = all ] && SELECTED="rss fail stop tree memrestart stormkill cpuscale"
+SELECTED=$(echo " $SELECTED " | sed 's/ guards / memrestart stormkill cpuscale /; s/^ //; s/ $//')
 RSS_RUNS=${RSS_RUNS:-5}
 FAIL_RUNS=${FAIL_RUNS:-3}
 FAIL_WINDOW_S=${FAIL_WINDOW_S:-60}
 STOP_CYCLES=${STOP_CYCLES:-20}
 TREE_RUNS=${TREE_RUNS:-10}
 TREE_N=${TREE_N:-499}
+MEMRESTART_RUNS=${MEMRESTART_RUNS:-100}
+MEMRESTART_RAMP_MIB=${MEMRESTART_RAMP_MIB:-192}
+STORM_RUNS=${STORM_RUNS:-10}
+STORM_N=${STORM_N:-1199}
+STORM_POLL_US=${STORM_POLL_US:-100}
+CPUSCALE_RUNS=${CPUSCALE_RUNS:-3}
+CPUSCALE_N=${CPUSCALE_N:-4999}
+CPUSCALE_PIDS_MAX=${CPUSCALE_PIDS_MAX:-6000}
+CPUSCALE_WINDOW_S=${CPUSCALE_WINDOW_S:-60}
 RESULTS=$here/results-latest.txt
 
 [ -x "$WARDEN" ] || { echo "bench: no warden binary at $WARDEN (make all)" >&2; exit 2; }
 for b in $SELECTED; do
-    case $b in rss|fail|stop|tree) ;; *) echo "bench: unknown benchmark '$b' (rss fail stop tree)" >&2; exit 2 ;; esac
+    case $b in rss|fail|stop|tree|memrestart|stormkill|cpuscale|guards) ;;
+        *) echo "bench: unknown benchmark '$b' (rss fail stop tree memrestart stormkill cpuscale; guards = the last three)" >&2; exit 2 ;;
+    esac
 done
 [ "$(id -u)" = 0 ] || echo "bench: warning: not root; cgroup limits will not be enforced" >&2
 
@@ -81,20 +98,24 @@ trap 'exit 130' INT TERM HUP
 
 note() { echo "$*" | tee -a "$B/notes"; }
 
-# stats FILE: "min median max n" of the numbers in FILE, one per line.
+# stats FILE: "min median p99 max n" of the numbers in FILE, one per line (p99: nearest
+# rank, so with fewer than 100 values it is the max).
 stats() {
     sort -n "$1" | awk '{ v[NR] = $1 }
-        END { if (NR == 0) { print "- - - 0"; exit }
+        END { if (NR == 0) { print "- - - - 0"; exit }
               m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-              printf "%g %g %g %d\n", v[1], m, v[NR], NR }'
+              r = int(NR * 0.99); if (r < NR * 0.99) r++
+              printf "%g %g %g %g %d\n", v[1], m, v[r], v[NR], NR }'
 }
 
-# row BENCH METRIC FILE TARGET: one result line, printed now and kept for the final table.
+# row BENCH METRIC FILE TARGET [p99]: one result line, printed now and kept for the final
+# table. The p99 column is filled only when asked for ("-" otherwise).
 row() {
-    set -- "$1" "$2" "$(stats "$3")" "$4"
+    set -- "$1" "$2" "$(stats "$3")" "$4" "${5:-}"
     # shellcheck disable=SC2086
-    set -- "$1" "$2" $3 "$4"
-    printf '%-5s %-44s %8s %8s %8s %3s  %s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" | tee -a "$B/table"
+    set -- "$1" "$2" $3 "$4" "$5"
+    [ "$9" = p99 ] || set -- "$1" "$2" "$3" "$4" - "$6" "$7" "$8"
+    printf '%-10s %-50s %8s %8s %8s %8s %3s  %s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" | tee -a "$B/table"
 }
 
 # start_daemon DIR: warden daemon on DIR/w.conf, output in DIR/out; sets DPID.
@@ -362,15 +383,238 @@ bench_tree() {
     row tree "stop -> stopped, journal ms" "$B/tree.jms" "-"
 }
 
+# ---- the guards' C helpers (bench/*.c), built static into the scratch dir ----
+
+build_bench_helpers() {
+    [ -n "${BIN:-}" ] && return 0
+    BIN=$B/bin; mkdir -p "$BIN"
+    CC=${CC:-cc}
+    for _s in memcross stormfork stormwatch; do
+        "$CC" -O2 -static -o "$BIN/$_s" "$here/$_s.c" 2>"$B/cc.err" || \
+            "$CC" -O2 -o "$BIN/$_s" "$here/$_s.c" 2>>"$B/cc.err" || \
+            { cat "$B/cc.err"; echo "bench: cannot build bench/$_s.c ($CC)" >&2; exit 1; }
+    done
+}
+
+# ns_diff_ms FILE EXPR: for each line of FILE (fields in ns), EXPR in ms, 3 decimals. EXPR
+# names the fields as awk does (e.g. '$3 - $1').
+ns_diff_ms() { awk "{ printf \"%.3f\\n\", ($2) / 1e6 }" "$1"; }
+
+# start_load / stop_load: with LOAD=N > 0, N busy loops (sh) as a warden service of their
+# own daemon (pids_max and memory_max cap it) while memrestart and stormkill run: how the
+# guards do when the CPUs are busy.
+start_load() {
+    LOAD_DIR=""
+    [ "${LOAD:-0}" -gt 0 ] || return 0
+    LOAD_DIR=$B/load; mkdir -p "$LOAD_DIR"
+    _cmd=$(i=1; while [ "$i" -lt "$LOAD" ]; do printf 'while :; do :; done & '; i=$((i + 1)); done; printf 'while :; do :; done')
+    { conf_head "$LOAD_DIR"; printf "[service load]\ncommand = sh -c '%s'\npids_max = %d\nmemory_max = 64M\n" "$_cmd" $(( LOAD + 2 )); } > "$LOAD_DIR/w.conf"
+    start_daemon "$LOAD_DIR"
+    LOAD_PID=$DPID
+    wait_until 10 "[ \"\$(svc $LOAD_DIR load state)\" = running ]" || { echo "bench: load did not start" >&2; exit 1; }
+    note "# load: $LOAD busy loops running (LOAD=$LOAD)"
+}
+stop_load() {
+    [ -n "$LOAD_DIR" ] || return 0
+    end_pid "$LOAD_PID" "$LOAD_DIR/w.conf"
+    rm -rf "$LOAD_DIR"; LOAD_DIR=""
+}
+
+# ---- 5. memory_restart: crossing -> SIGTERM ----
+# memcross grows 1 MiB every 5 ms (200 MiB/s) after a fast ramp to MEMRESTART_RAMP_MIB and
+# timestamps its own crossing (usage checked every 64 KiB) and the SIGTERM's arrival. Each
+# restart (restart = always) is a new sample on the same daemon. Quick guard restarts back
+# off like failures: backoff = 10ms..100ms keeps the cycle short.
+
+bench_memrestart() {
+    build_bench_helpers
+    d=$B/memrestart; mkdir -p "$d"
+    thr=$((256 * 1024 * 1024))
+    { conf_head "$d"
+      printf '[service grow]\ncommand = %s/memcross %s %s/res 5 %s 480\n' "$BIN" "$thr" "$d" "$MEMRESTART_RAMP_MIB"
+      printf 'memory_max = 512M\nmemory_restart = 256M\nrestart = always\nbackoff = 10ms..100ms\n'; } > "$d/w.conf"
+    : > "$d/res"
+    start_load
+    t0=$(now_ms)
+    start_daemon "$d"
+    wait_until $(( MEMRESTART_RUNS * 3 + 30 )) "[ \$(wc -l < '$d/res') -ge $MEMRESTART_RUNS ]" || \
+        { tail -n 20 "$d/out"; echo "bench: memrestart: only $(wc -l < "$d/res") samples" >&2; exit 1; }
+    elapsed=$(( $(now_ms) - t0 ))
+    # the last sample's exit reaches the journal a moment after its line: wait for it
+    wait_until 5 "[ \$(w $d events grow --json | grep '\"type\": *\"exit\"' | grep -c memory-restart) -ge $MEMRESTART_RUNS ]"
+    w "$d" stop grow >/dev/null
+    head -n "$MEMRESTART_RUNS" "$d/res" > "$d/samples"
+    awk '$1 > 0' "$d/samples" > "$d/ok"
+    # shellcheck disable=SC2016 # awk field expressions
+    ns_diff_ms "$d/ok" '$3 - $1' > "$B/mr.lat"
+    awk '$2 > 0' "$d/samples" > "$d/prev" # also the samples whose crossing the hog did not see
+    # shellcheck disable=SC2016
+    ns_diff_ms "$d/prev" '$3 - $2' > "$B/mr.lat_hi"
+    # shellcheck disable=SC2016
+    ns_diff_ms "$d/ok" '$1 - $2' > "$B/mr.window"
+    awk '{ printf "%.1f\n", ($4 - '"$thr"') / 1024 }' "$d/ok" > "$B/mr.over"
+    w "$d" events grow --json > "$d/events"
+    # the hog's CLOCK_REALTIME crossing against the journal's memory-restart time (ms, seconds
+    # of the day): the i-th event belongs to the i-th sample
+    events "$d" grow | awk 'NR == FNR { if ($5 > 0) rt[FNR] = ($5 / 1e9) % 86400; next }
+        $2 == "memory-restart" && (++k in rt) { x = $1 % 86400 - rt[k]; if (x < -43200) x += 86400
+            printf "%.1f\n", x * 1000 }' "$d/samples" - > "$B/mr.detect"
+    paths=$(grep '"type": *"memory-restart"' "$d/events" | sed -n 's/.*"detected_by": *"\([^"]*\)".*/\1/p' | \
+        sort | uniq -c | awk '{ c = $1; $1 = ""; printf "%s%s x%s", (NR > 1 ? ", " : ""), substr($0, 2), c }')
+    ooms=$(grep '"type": *"exit"' "$d/events" | grep -c 'oom-killed')
+    nexit=$(grep '"type": *"exit"' "$d/events" | grep -c 'memory-restart')
+    end_pid "$DPID" "$d/w.conf"
+    stop_load
+    note "# memrestart: $MEMRESTART_RUNS restarts of memcross (ramp ${MEMRESTART_RAMP_MIB} MiB, then 1 MiB / 5 ms = 200 MiB/s; memory_restart 256M, memory_max 512M) in $(( elapsed / 1000 )) s"
+    note "# memrestart: samples where SIGTERM came before the hog saw the crossing (preempted between a touch and its read; only in the upper bound): $(( $(wc -l < "$d/samples") - $(wc -l < "$d/ok") ))"
+    note "# memrestart: detected_by (journal): ${paths:-none}; exits attributed to memory-restart: $nexit; oom-killed exits: $ooms"
+    note "# memrestart: cgroup backend: $("$WARDEN" version --json | sed -n 's/.*"cgroup": *"\([a-z0-9]*\)".*/\1/p') (hybrid: a v1 usage threshold eventfd; v2: adaptive sampling only)"
+    rm -rf "$d"
+    row memrestart "crossing seen -> SIGTERM, ms (200 MiB/s)" "$B/mr.lat" "p99 <= 20" p99
+    row memrestart "last read below -> SIGTERM, ms (upper bound)" "$B/mr.lat_hi" "p99 <= 20" p99
+    row memrestart "crossing -> memory-restart event (journal ms)" "$B/mr.detect" "-" p99
+    row memrestart "crossing window: last below -> first above, ms" "$B/mr.window" "-" p99
+    row memrestart "usage over threshold when seen, KiB" "$B/mr.over" "-"
+}
+
+# ---- 6. pids_kill: crossing -> last process of the storm gone ----
+# stormfork forks as fast as it can to STORM_N children and timestamps the fork that made
+# 1000 processes; stormwatch (outside, started with the forker's pid) opens the cgroup's
+# pids.current and cgroup.events, lets the storm go, and timestamps "populated 0" and
+# pids.current = 0. Same clock (CLOCK_MONOTONIC) on both sides.
+
+bench_stormkill() {
+    build_bench_helpers
+    d=$B/storm; mkdir -p "$d"
+    { conf_head "$d"
+      printf '[service storm]\ncommand = %s/stormfork %s 1000 %s/cross %s/go\n' "$BIN" "$STORM_N" "$d" "$d"
+      printf 'memory_max = 1G\npids_max = 1500\npids_kill = 1000\nrestart = never\n'; } > "$d/w.conf"
+    start_load
+    start_daemon "$d"
+    : > "$d/rt"; : > "$B/sk.freeze"; : > "$B/sk.frozen"; : > "$B/sk.unpop"; : > "$B/sk.zero"; : > "$B/sk.ge"; : > "$B/sk.max"; : > "$B/sk.surv"; : > "$B/sk.fork"
+    prev=""; removed=0; lost=0
+    for i in $(seq "$STORM_RUNS"); do
+        rm -f "$d/go" "$d/watch"
+        [ "$i" = 1 ] || w "$d" start storm >/dev/null
+        wait_until 10 "p=\$(svc $d storm pid); [ -n \"\$p\" ] && [ \"\$p\" != 0 ] && [ \"\$p\" != '$prev' ]" || \
+            { tail -n 20 "$d/out"; echo "bench: stormkill: the storm did not start" >&2; exit 1; }
+        # shellcheck disable=SC2154 # p is set by the wait_until condition (eval)
+        prev=$p
+        "$BIN/stormwatch" "$p" 1000 "$d/go" "$d/watch" "$STORM_POLL_US" 20 || { echo "bench: stormwatch failed" >&2; exit 1; }
+        wait_until 10 "[ \"\$(svc $d storm state)\" = failed ]" || { echo "bench: stormkill: state $(svc "$d" storm state)" >&2; exit 1; }
+        # survivors: live processes (zombies count as dead) running this storm's command. The
+        # pattern "cros[s]" does not match grep's own command line, which the glob may list.
+        surv=$(grep -l "$d/cros[s]" /proc/[0-9]*/cmdline 2>/dev/null | sed 's,^/proc/\([0-9]*\)/cmdline$,\1,' | \
+            { while read -r q; do pids_alive "$q"; done; } | wc -l)
+        echo "$surv" >> "$B/sk.surv"
+        read -r s c rt < "$d/cross" || { lost=$((lost + 1)); continue; }
+        echo "$i $rt" >> "$d/rt"
+        read -r ge unpop zero maxp how frz frozen < "$d/watch"
+        [ "$how" = removed ] && removed=$((removed + 1))
+        [ "$zero" = 0 ] && { lost=$((lost + 1)); continue; }
+        awk -v c="$c" -v s="$s" -v ge="$ge" -v u="$unpop" -v z="$zero" -v m="$maxp" -v fz="$frz" -v fd="$frozen" -v f="$B/sk" 'BEGIN {
+            if (fz > 0) printf "%.3f\n", (fz - c) / 1e6 >> (f ".freeze")
+            if (fd > 0) printf "%.3f\n", (fd - c) / 1e6 >> (f ".frozen")
+            printf "%.3f\n", (z - c) / 1e6 >> (f ".zero")
+            if (u > 0) printf "%.3f\n", (u - c) / 1e6 >> (f ".unpop")
+            if (ge > 0) printf "%.3f\n", (ge - c) / 1e6 >> (f ".ge")
+            printf "%.1f\n", (c - s) / 1e6 >> (f ".fork")
+            print m >> (f ".max") }'
+    done
+    events "$d" storm > "$d/events"
+    awk '$2 == "process-storm" { t0 = $1; open = 1; next }
+        open && $2 == "failed" { printf "%d\n", ($1 - t0) * 1000 + 0.5; open = 0 }' "$d/events" > "$B/sk.journal"
+    # the forker's CLOCK_REALTIME crossing against the journal's process-storm time (ms
+    # precision, seconds of the day): the i-th event belongs to the i-th run
+    awk 'NR == FNR { rt[$1] = ($2 / 1e9) % 86400; next }
+        $2 == "process-storm" && (++k in rt) { d = $1 % 86400 - rt[k]; if (d < -43200) d += 86400
+            printf "%.1f\n", d * 1000 }' "$d/rt" "$d/events" > "$B/sk.detect"
+    w "$d" events storm --json | grep '"type": *"process-storm"' | \
+        sed -n 's/.*"pids": *\([0-9]*\).*"frozen": *\([a-z]*\).*/\1 \2/p' > "$d/storm_ev"
+    awk '{ print $1 }' "$d/storm_ev" > "$B/sk.evpids"
+    frozen=$(awk '$2 == "true"' "$d/storm_ev" | wc -l)
+    end_pid "$DPID" "$d/w.conf"
+    stop_load
+    rm -rf "$d"
+    note "# stormkill: $STORM_RUNS storms of 'stormfork $STORM_N' (pids_max 1500, pids_kill 1000, restart never); stormwatch polls every ${STORM_POLL_US} us and on cgroup.events changes"
+    note "# stormkill: runs without a measurement: $lost; runs where the cgroup was removed before pids.current read 0: $removed; process-storm events with frozen = true: $frozen of $(wc -l < "$B/sk.evpids")"
+    row stormkill "pids_kill crossing -> cgroup unpopulated, ms" "$B/sk.unpop" "<= 100"
+    row stormkill "pids_kill crossing -> pids.current 0 (reaped), ms" "$B/sk.zero" "<= 100"
+    row stormkill "survivors after each kill (total $(awk '{ s += $1 } END { print s + 0 }' "$B/sk.surv"))" "$B/sk.surv" "0"
+    row stormkill "crossing -> watcher reads pids >= 1000, ms" "$B/sk.ge" "-"
+    row stormkill "most processes seen in the cgroup" "$B/sk.max" "-"
+    row stormkill "processes in the process-storm event" "$B/sk.evpids" "-"
+    row stormkill "crossing -> cgroup.freeze reads 1 (warden acts), ms" "$B/sk.freeze" "-"
+    row stormkill "crossing -> cgroup.events frozen 1, ms" "$B/sk.frozen" "-"
+    row stormkill "crossing -> process-storm event (journal ms)" "$B/sk.detect" "-"
+    row stormkill "process-storm -> failed, journal ms" "$B/sk.journal" "-"
+    row stormkill "storm: time to fork 999, ms" "$B/sk.fork" "-"
+}
+
+# ---- 7. warden's CPU time: a service of 1 vs 5,000 processes ----
+# CPUSCALE_RUNS daemons per size, all in parallel, one CPUSCALE_WINDOW_S window: the
+# forker's processes sleep, memory_max makes the guard sample (every 1 s far from every
+# threshold). CPU = se.sum_exec_runtime of /proc/PID/sched, read at the window's ends.
+
+bench_cpuscale() {
+    [ -r /proc/self/sched ] || { note "# cpuscale: no /proc/PID/sched (CONFIG_SCHED_DEBUG): skipped"; return 0; }
+    for run in $(seq "$CPUSCALE_RUNS"); do
+        for n in 0 "$CPUSCALE_N"; do
+            d=$B/cpu-$n-$run; mkdir -p "$d"
+            { conf_head "$d"
+              printf '[service big]\ncommand = %s/forker %s\npids_max = %s\nmemory_max = 2G\n' "$HELPERS" "$n" "$CPUSCALE_PIDS_MAX"; } > "$d/w.conf"
+            start_daemon "$d"
+            echo "$DPID" > "$d/pid"; echo "$n" > "$d/n"
+        done
+    done
+    for d in "$B"/cpu-*; do
+        n=$(cat "$d/n")
+        wait_until 120 "grep -q 'forker: forked' '$d/out'" || { tail "$d/out"; echo "bench: cpuscale: forker $n did not report" >&2; exit 1; }
+        grep -q "forker: forked $n failed 0" "$d/out" || note "# cpuscale: $(grep 'forker: forked' "$d/out")"
+    done
+    sleep 2 # the last forks' SIGCHLD-free settling; warden's sampling is at its 1 s pace by now
+    for d in "$B"/cpu-*; do
+        w "$d" status big --json | sed -n 's/^ *"current": \([0-9]*\),\{0,1\}$/\1/p' | tail -n 1 > "$d/pids"
+        awk '/^se.sum_exec_runtime/ { print $3 }' "/proc/$(cat "$d/pid")/sched" > "$d/cpu0"
+        now_ms > "$d/t0"
+    done
+    sleep "$CPUSCALE_WINDOW_S"
+    for d in "$B"/cpu-*; do
+        awk '/^se.sum_exec_runtime/ { print $3 }' "/proc/$(cat "$d/pid")/sched" > "$d/cpu1"
+        now_ms > "$d/t1"
+    done
+    : > "$B/cs.1"; : > "$B/cs.n"; : > "$B/cs.pids"
+    for d in "$B"/cpu-*; do
+        n=$(cat "$d/n"); f=$B/cs.1; [ "$n" = 0 ] || { f=$B/cs.n; cat "$d/pids" >> "$B/cs.pids"; }
+        # ms of CPU, scaled to exactly the window (the reads are a few ms apart)
+        awk -v a="$(cat "$d/cpu0")" -v b="$(cat "$d/cpu1")" -v t0="$(cat "$d/t0")" -v t1="$(cat "$d/t1")" -v w="$CPUSCALE_WINDOW_S" \
+            'BEGIN { printf "%.2f\n", (b - a) * w * 1000 / (t1 - t0) }' >> "$f"
+        end_pid "$(cat "$d/pid")" "$d/w.conf"
+    done
+    rm -rf "$B"/cpu-*
+    m1=$(stats "$B/cs.1" | awk '{ print $2 }'); mn=$(stats "$B/cs.n" | awk '{ print $2 }')
+    ratio=$(awk -v a="$m1" -v b="$mn" 'BEGIN { if (a > 0) printf "%.2f", b / a; else print "-" }')
+    ok=$(awk -v r="$ratio" 'BEGIN { print (r != "-" && r >= 0.8 && r <= 1.2) ? "✓" : "✗" }')
+    tot=$(awk 'NR == FNR { a += $1; next } { b += $1 } END { if (a > 0) printf "%.2f", b / a; else print "-" }' "$B/cs.1" "$B/cs.n")
+    note "# cpuscale: $CPUSCALE_RUNS daemons per size in parallel, one ${CPUSCALE_WINDOW_S} s window; service = forker 0 (1 process) or forker $CPUSCALE_N; pids_max $CPUSCALE_PIDS_MAX, memory_max 2G"
+    note "# cpuscale: CPU ratio $(( CPUSCALE_N + 1 )) / 1 process: of the medians $ratio (target within 20%: 0.8..1.2 $ok), of the totals $tot"
+    row cpuscale "processes in the big service's cgroup" "$B/cs.pids" "-"
+    row cpuscale "warden CPU ms in ${CPUSCALE_WINDOW_S} s, 1 process" "$B/cs.1" "-"
+    row cpuscale "warden CPU ms in ${CPUSCALE_WINDOW_S} s, $(( CPUSCALE_N + 1 )) processes" "$B/cs.n" "within 20% of 1-process"
+}
+
 # ---- main ----
 
 started=$(date +%s)
 echo "warden bench: $("$WARDEN" version) on $(uname -r), $(nproc) cores; running: $SELECTED"
-printf '%-5s %-44s %8s %8s %8s %3s  %s\n' bench metric min median max n target | tee -a "$B/table"
+printf '%-10s %-50s %8s %8s %8s %8s %3s  %s\n' bench metric min median p99 max n target | tee -a "$B/table"
 case " $SELECTED " in *" rss "*) bench_rss ;; esac
 case " $SELECTED " in *" fail "*) bench_fail ;; esac
 case " $SELECTED " in *" stop "*) bench_stop ;; esac
 case " $SELECTED " in *" tree "*) bench_tree ;; esac
+case " $SELECTED " in *" memrestart "*) bench_memrestart ;; esac
+case " $SELECTED " in *" stormkill "*) bench_stormkill ;; esac
+case " $SELECTED " in *" cpuscale "*) bench_cpuscale ;; esac
 {
     echo "warden bench $(date -u +%Y-%m-%dT%H:%M:%SZ): $("$WARDEN" version) on $(uname -r), $(nproc) cores, $(( $(date +%s) - started )) s"
     echo "benchmarks: $SELECTED"

@@ -610,8 +610,8 @@ void service_guard_restart(struct service *svc, const char *reason, json_t *fiel
         json_decref(fields);
         return;
     }
+    begin_drain(svc, SIGTERM, reason); // signal first: the journal's fsync (~1 ms) can wait
     sup_event(svc->sup, svc, reason, fields, true);
-    begin_drain(svc, SIGTERM, reason);
     svc->restart_after = true; // a planned replacement, not a failure (unless it is quick)
     svc->guard_restart = true;
 }
@@ -622,9 +622,9 @@ void service_guard_kill(struct service *svc, const char *reason, json_t *fields)
         json_decref(fields);
         return;
     }
-    sup_event(svc->sup, svc, reason, fields, true);
     svc->guard_reason = reason;
     (void)cgroup_kill(&svc->sup->cgs, &svc->cg, SIGKILL); // frozen or not: SIGKILL ends it
+    sup_event(svc->sup, svc, reason, fields, true);         // then journal (fsync) it
 }
 
 void service_guard_drain(struct service *svc, const char *reason, json_t *fields)

@@ -14,14 +14,17 @@ for t in "$here"/t_*${T_FILTER:-}*.sh; do
     name=$(basename "$t" .sh)
     out=$(mktemp /tmp/warden-it.XXXXXX)
     start=$(date +%s)
-    sh "$t" >"$out" 2>&1
+    # a hung test fails with its output instead of hanging the suite (and the VM)
+    timeout -s KILL "${T_TIMEOUT:-180}" sh -x "$t" >"$out" 2>&1
     rc=$?
+    [ $rc = 137 ] && echo "    | (killed after ${T_TIMEOUT:-180} s)" >>"$out"
     secs=$(( $(date +%s) - start ))
     case $rc in
     0) pass=$((pass + 1)); echo "ok   $name (${secs}s)" ;;
     77) skip=$((skip + 1)); echo "skip $name: $(tail -n 1 "$out")" ;;
     *) fail=$((fail + 1)); failed="$failed $name"; echo "FAIL $name (rc $rc, ${secs}s)"
-       sed 's/^/    | /' "$out" | tail -n 60 ;;
+       grep -v '^+' "$out" | sed 's/^/    | /' | tail -n 40
+       echo "    | last commands:"; grep '^+' "$out" | tail -n 15 | sed 's/^/    | /' ;;
     esac
     rm -f "$out"
 done

@@ -16,7 +16,7 @@ sh -c 'exec 3<"$0"; exec sleep 120' "$T/fifo" &
 READER=$!
 "$WARDEN" daemon -c "$conf" >"$T/fifo" 2>"$T/daemon.out" &
 DAEMON_PID=$!
-trap 'rc_=$?; kill $READER 2>/dev/null; (exit $rc_); cleanup' EXIT
+trap 'rc_=$?; kill $READER 2>/dev/null; rm -f "$T/fifo"; (exit $rc_); cleanup' EXIT
 wait_until 10 "[ -S '$WARDEN_SOCKET' ]" || fail "daemon did not come up"
 wait_until 10 "[ \"\$(svc_field flood state)\" = running ]" || fail "flood not running"
 i=0
