@@ -16,6 +16,8 @@ failed=$(echo "$line" | sed -n 's/.*failed \([0-9]*\).*/\1/p')
 [ "$failed" -ge 1400 ] || fail "pids_max did not refuse forks: $line"
 cur=$("$WARDEN" status storm --json | tr ',{' '\n\n' | sed -n 's/.*"current": \([0-9]*\).*/\1/p' | tail -n1)
 [ "$cur" -le 500 ] || fail "pids.current $cur above pids_max"
+# forks refused at pids_max are journalled (rate-limited), even though nothing died
+wait_until 5 "events_of fork-failures storm | grep -q '\"refused\": *[1-9]'" || fail "no fork-failures event"
 start_ms=$(now_ms)
 "$WARDEN" stop storm >/dev/null
 wait_until 20 "[ \"\$(svc_field storm state)\" = stopped ]" || fail "storm not stopped"
