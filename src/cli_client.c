@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
 
@@ -271,13 +270,7 @@ static int parse_since(const char *arg, char *out, size_t len)
     struct errbuf eb;
     uint64_t ms;
     if (units_parse_duration(arg, &ms, &eb) == 0) {
-        uint64_t t = clock_wall_ms() - ms;
-        time_t secs = (time_t)(t / 1000);
-        struct tm tm;
-        (void)gmtime_r(&secs, &tm);
-        char base[32];
-        (void)strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-        (void)snprintf(out, len, "%s.%03uZ", base, (unsigned)(t % 1000));
+        (void)journal_format_time(clock_wall_ms() - ms, out, len);
         return 0;
     }
     if (strlen(arg) >= 10 && arg[4] == '-' && arg[7] == '-') {

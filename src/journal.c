@@ -47,8 +47,7 @@ static uint64_t clock_realtime_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-// RFC 3339 UTC with milliseconds: "2026-11-23T05:00:00.123Z". 0 or -EOVERFLOW.
-static int format_time(uint64_t ms, char *buf, size_t size)
+int journal_format_time(uint64_t ms, char *buf, size_t size)
 {
     time_t secs = (time_t)(ms / 1000u);
     struct tm tm;
@@ -635,7 +634,7 @@ int journal_append(struct journal *j, json_t *ev, bool urgent)
         rc = -EOVERFLOW; // seq is a JSON integer (int64)
     }
     if (rc == 0) {
-        rc = format_time(j->now_ms(), ts, sizeof(ts));
+        rc = journal_format_time(j->now_ms(), ts, sizeof(ts));
     }
     if (rc == 0) {
         rc = build_line(j, ev, ts, line, &len);

@@ -51,6 +51,11 @@ int journal_open(struct journal *j, const struct journal_opts *o);
  * Returns 0 or -errno (the write failed; counted in write_error_count). */
 int journal_append(struct journal *j, json_t *ev, bool urgent);
 
+/* The events' time format, RFC 3339 UTC with milliseconds ("2026-11-23T05:00:00.123Z"),
+ * for wall-clock ms since the epoch; also used by status and `events --since` so every
+ * time warden prints compares as text. 0 or -EOVERFLOW (year > 9999, or buf too small). */
+int journal_format_time(uint64_t ms, char *buf, size_t size);
+
 /* fdatasync the current segment if dirty. 0 or -errno. */
 int journal_sync(struct journal *j);
 

@@ -4,21 +4,11 @@
 #include <sys/wait.h>
 
 #include <stdio.h>
-#include <time.h>
 
+#include "journal.h"
 #include "loop.h"
 #include "service.h"
 #include "supervisor.h"
-
-static void format_time(uint64_t wall_ms, char *buf, size_t len)
-{
-    time_t secs = (time_t)(wall_ms / 1000);
-    struct tm tm;
-    (void)gmtime_r(&secs, &tm);
-    char base[32];
-    (void)strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-    (void)snprintf(buf, len, "%s.%03uZ", base, (unsigned)(wall_ms % 1000));
-}
 
 static json_t *live_json(struct service *svc)
 {
@@ -57,7 +47,7 @@ json_t *service_status_json(struct service *svc)
     if (svc->has_last_exit) {
         json_t *le = service_exit_json(svc);
         char t[40];
-        format_time(svc->last_exit_wall_ms, t, sizeof(t));
+        (void)journal_format_time(svc->last_exit_wall_ms, t, sizeof(t));
         (void)json_object_set_new(le, "time", json_string(t));
         (void)json_object_set_new(o, "last_exit", le);
     } else {

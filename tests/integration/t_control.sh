@@ -35,5 +35,10 @@ if command -v setpriv >/dev/null 2>&1 && id nobody >/dev/null 2>&1; then
     chmod 755 "$T"
     setpriv --reuid nobody --regid nogroup --clear-groups "$WARDEN" status --socket "$WARDEN_SOCKET" >/dev/null 2>&1 && fail "uid nobody was served"
 fi
+# events --since: a duration back from now, or an RFC 3339 time
+"$WARDEN" events web --since 10m | grep -q ' start ' || fail "events --since 10m lacks the start"
+[ -z "$("$WARDEN" events web --since 2099-01-01T00:00:00Z)" ] || fail "events from the future"
+"$WARDEN" events web --since yesterday >/dev/null 2>&1; rc=$?
+[ "$rc" = 2 ] || fail "bad --since exit $rc, want 2"
 "$WARDEN" status web >/dev/null || fail "daemon died"
 echo "control ok"
