@@ -27,14 +27,12 @@
 #define LOOP_FDS_MAX      1024u /* highest fd number the loop can watch */
 #define LOOP_EVENTS_BATCH 32u   /* epoll_wait batch */
 
-#define LOG_LINE_MAX    4096u /* a service output line; longer ones are split */
-#define LOG_PREFIX_MAX  (SERVICE_NAME_MAX + 4u)
+#define LOG_LINE_MAX    4096u       /* a service output line; longer ones are split */
 #define LOG_RELAY_BYTES (64u << 10) /* read per wakeup per stream, then yield to the loop */
 
 #define CRASHLOOP_FAILURES      5u     /* consecutive failures before crash-looping */
 #define DETERMINISTIC_WINDOW_MS 10000u /* a failure this soon after start may be deterministic */
 #define EXEC_FAIL_BREAKER       3u     /* exec failures in a row before the breaker opens */
-#define REAP_BATCH_MAX          4096u  /* waitpid calls per wakeup before yielding to the loop */
 
 #define CGROUP_PATH_MAX    256u  /* bytes of one cgroup directory path incl. NUL */
 #define CGROUP_FILE_MAX    4096u /* bytes read from one cgroup control file */

@@ -94,6 +94,8 @@ static struct service *find_pid(struct supervisor *sup, pid_t pid)
     return NULL;
 }
 
+// Not capped per wakeup: each waitpid is O(1), and the zombies it can find are bounded by
+// the processes that existed (pids_max per service, pid_max on the host).
 void sup_reap(struct supervisor *sup)
 {
     for (;;) {
@@ -160,8 +162,7 @@ static void on_signal(struct loop *loop, int fd, uint32_t events, void *ctx)
         int sig = (int)si.ssi_signo;
         switch (sig) {
         case SIGCHLD:
-            sup_reap(sup);
-            break;
+            break; // reaped once below, after the whole batch
         case SIGTERM:
         case SIGINT:
         case SIGQUIT:
