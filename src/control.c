@@ -5,12 +5,14 @@
 #include "control.h"
 
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,15 +52,27 @@ static void send_all(int fd, const char *buf, size_t len)
 
 static void reply(struct control *c, struct control_client *cl, json_t *resp)
 {
-    static char out[CONTROL_RESPONSE_MAX]; // one reply at a time: the loop is single-threaded
-    size_t n = json_dumpb(resp, out, sizeof(out) - 1, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (n == 0 || n >= sizeof(out) - 1) {
+    // A fresh anonymous mapping per reply, unmapped after: only the pages a reply touches
+    // are ever resident, and none stay resident between requests (a static buffer's pages
+    // would stay, locked by mlockall, for the daemon's life).
+    char *out = mmap(NULL, CONTROL_RESPONSE_MAX, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (out == MAP_FAILED) {
+        static const char nomem[] =
+                "{\"ok\": false, \"error\": \"out of memory\", \"exit_code\": 1}\n";
+        send_all(cl->fd, nomem, sizeof(nomem) - 1);
+        client_close(c, cl);
+        return;
+    }
+    size_t n = json_dumpb(resp, out, CONTROL_RESPONSE_MAX - 1, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (n == 0 || n >= CONTROL_RESPONSE_MAX - 1) {
         n = (size_t)snprintf(
-                out, sizeof(out) - 1,
+                out, CONTROL_RESPONSE_MAX - 1,
                 "{\"ok\": false, \"error\": \"response too large\", \"exit_code\": 1}");
     }
     out[n++] = '\n';
     send_all(cl->fd, out, n);
+    (void)munmap(out, CONTROL_RESPONSE_MAX);
     client_close(c, cl);
 }
 
@@ -76,6 +90,9 @@ static void handle_line(struct control *c, struct control_client *cl, size_t lin
     json_decref(req);
     reply(c, cl, resp);
     json_decref(resp);
+    // The request's JSON is freed now; hand its heap pages back (free chunks below a live
+    // one are not trimmed by free() itself). Requests are rare, so this is cheap.
+    (void)malloc_trim(0);
 }
 
 static void on_client(struct loop *loop, int fd, uint32_t events, void *ctx)

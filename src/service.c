@@ -66,14 +66,8 @@ int service_init(struct service *svc, struct supervisor *sup, const struct svc_c
     memset(svc, 0, sizeof(*svc));
     svc->out_lb = &linebufs[slot][0];
     svc->err_lb = &linebufs[slot][1];
-    // static storage starts zeroed: write only if a previous supervisor left data, so
-    // the buffers' pages stay unmapped until used
-    if (svc->out_lb->len) {
-        svc->out_lb->len = 0;
-    }
-    if (svc->err_lb->len) {
-        svc->err_lb->len = 0;
-    }
+    // Static storage starts zeroed and logs_flush empties a buffer at every teardown, so
+    // nothing is written (or even read) here: the buffers' pages stay unmapped until used.
     svc->sup = sup;
     svc->cfg = cfg;
     svc->state = SVC_STOPPED;

@@ -452,6 +452,11 @@ int sup_run(struct supervisor *sup)
     // Start-up scratch (opendir's 32 KiB buffers for the journal and the stale-cgroup
     // sweep, config parsing) is free now: hand it back so the steady state stays small.
     (void)malloc_trim(0);
+    // From now on, give freed heap back to the kernel as soon as 16 KiB sit free at its
+    // top (glibc keeps 128 KiB by default): a status request's JSON must not leave the
+    // heap bigger than before it.
+    (void)mallopt(M_TRIM_THRESHOLD, 16 << 10);
+    (void)mallopt(M_TOP_PAD, 0);
     // Never be paged out under the memory pressure we are here to handle: lock what is
     // mapped now (code, data, stack, heap), as pages are touched (MCL_ONFAULT, 4.4+) so
     // idle tables stay unmapped. Not MCL_FUTURE: it cost 68 kB (bench/run.sh rss) for
