@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: MIT
+// The config keys: where each value goes, its bounds, and the parsers that check one value
+// and say which forms are accepted when it is wrong.
+#include <sys/un.h>
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_int.h"
+
+#define PWBUF_BYTES          4096u      // getpwnam_r scratch (glibc suggests 1024)
+#define MEMORY_MAX_MIN_BYTES (1u << 20) // a smaller hard cap kills any service at start
+#define PIDS_MAX_LIMIT       4194304u   // the kernel's PID_MAX_LIMIT on 64-bit
+#define RESTART_MAX_LIMIT    1000000u
+#define BACKOFF_MIN_FLOOR_MS 10u
+#define DRAIN_MAX_MS         3600000u
+
+#define SOCKET_PATH_MAX sizeof(((struct sockaddr_un *)0)->sun_path)
+
+#define W(field) offsetof(struct warden_config, field)
+#define S(field) offsetof(struct svc_config, field)
+
+const struct key_def config_keys[] = {
+        {"state_dir", SECT_WARDEN, VAL_PATH, W(state_dir), 0, WARDEN_PATH_MAX},
+        {"socket", SECT_WARDEN, VAL_PATH, W(socket), 0, SOCKET_PATH_MAX},
+        {"command", SECT_SERVICE, VAL_COMMAND, S(command), 0, 0},
+        {"user", SECT_SERVICE, VAL_USER, S(user), 0, 0},
+        {"memory_max", SECT_SERVICE, VAL_SIZE, S(memory_max_bytes), MEMORY_MAX_MIN_BYTES,
+         UINT64_MAX},
+        {"pids_max", SECT_SERVICE, VAL_UINT, S(pids_max), 1, PIDS_MAX_LIMIT},
+        {"restart", SECT_SERVICE, VAL_POLICY, S(restart), 0, 0},
+        {"backoff", SECT_SERVICE, VAL_RANGE, S(backoff_min_ms), BACKOFF_MIN_FLOOR_MS, UINT64_MAX},
+        {"stable_after", SECT_SERVICE, VAL_DURATION, S(stable_after_ms), 0, UINT64_MAX},
+        {"drain", SECT_SERVICE, VAL_DURATION, S(drain_ms), 0, DRAIN_MAX_MS},
+        {"shell", SECT_SERVICE, VAL_BOOL, S(shell), 0, 0},
+        {"restart_max", SECT_SERVICE, VAL_UINT, S(restart_max), 0, RESTART_MAX_LIMIT},
+        {"memory_restart", SECT_SERVICE, VAL_SIZE, S(memory_restart_bytes), MEMORY_MAX_MIN_BYTES,
+         UINT64_MAX},
+        {"memory_high", SECT_SERVICE, VAL_SIZE, S(memory_high_bytes), MEMORY_MAX_MIN_BYTES,
+         UINT64_MAX},
+        {"pids_warn", SECT_SERVICE, VAL_UINT, S(pids_warn), 1, PIDS_MAX_LIMIT},
+        {"pids_kill", SECT_SERVICE, VAL_UINT, S(pids_kill), 1, PIDS_MAX_LIMIT},
+        {"priority", SECT_SERVICE, VAL_UINT, S(priority), 0, 1000},
+        {"min_available", SECT_HOST, VAL_SIZE, W(host_min_available_bytes), 1, UINT64_MAX},
+        {"max_pressure", SECT_HOST, VAL_PRESSURE, W(host_max_pressure_pct), 1, 100},
+};
+
+const size_t config_key_count = sizeof(config_keys) / sizeof(config_keys[0]);
+_Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) <= CONFIG_KEYS_MAX, "seen[] too small");
+_Static_assert(S(backoff_max_ms) == S(backoff_min_ms) + sizeof(uint64_t), "VAL_RANGE layout");
+_Static_assert(W(host_pressure_window_ms) == W(host_max_pressure_pct) + sizeof(uint64_t),
+               "VAL_PRESSURE layout");
+
+// Fill eb with "invalid KIND "VALUE" (WHY): expected FORMS".
+static int bad_value(struct errbuf *eb, const char *kind, const char *value, const char *why,
+                     const char *forms)
+{
+    char q[UNITS_QUOTE_BYTES];
+    units_quote(value, SIZE_MAX, q, sizeof(q));
+    return errbuf_set(eb, "invalid %s %s (%s): expected %s", kind, q, why, forms);
+}
+
+static int set_path(char *dst, size_t max, const char *value, struct errbuf *eb)
+{
+    size_t n = strlen(value);
+    char forms[64];
+    if (value[0] == '/' && n < max) {
+        memcpy(dst, value, n + 1); // max <= WARDEN_PATH_MAX, the size of dst
+        return 0;
+    }
+    (void)snprintf(forms, sizeof(forms), "an absolute path of at most %zu bytes", max - 1);
+    return bad_value(eb, "path", value, value[0] != '/' ? "not absolute" : "too long", forms);
+}
+
+static int set_command(struct svc_config *sc, const char *value, struct errbuf *eb)
+{
+    size_t n = strlen(value);
+    if (n == 0 || n >= sizeof(sc->command)) {
+        return bad_value(eb, "command", value, n ? "too long" : "empty",
+                         "a program and its arguments, at most 1023 bytes (e.g. /usr/bin/api -v)");
+    }
+    memcpy(sc->command, value, n + 1);
+    return 0;
+}
+
+static int set_user(struct svc_config *sc, const char *value, struct errbuf *eb)
+{
+    size_t n = strlen(value);
+    if (n == 0 || n >= sizeof(sc->user)) {
+        return bad_value(eb, "user", value, n ? "too long" : "empty",
+                         "a user name of 1 to 32 bytes that exists on this host");
+    }
+    struct passwd pw;
+    struct passwd *found = NULL;
+    char buf[PWBUF_BYTES];
+    int rc = getpwnam_r(value, &pw, buf, sizeof(buf), &found);
+    if (rc != 0) {
+        return bad_value(eb, "user", value, strerror(rc), "a user this host can look up");
+    }
+    if (!found) {
+        return bad_value(eb, "user", value, "unknown user",
+                         "a user that exists on this host (see getent passwd)");
+    }
+    memcpy(sc->user, value, n + 1);
+    sc->uid = pw.pw_uid;
+    sc->gid = pw.pw_gid;
+    sc->has_user = true;
+    return 0;
+}
+
+static int set_restart(struct svc_config *sc, const char *value, struct errbuf *eb)
+{
+    if (strcmp(value, "always") == 0) {
+        sc->restart = RESTART_ALWAYS;
+    } else if (strcmp(value, "on-failure") == 0) {
+        sc->restart = RESTART_ON_FAILURE;
+    } else if (strcmp(value, "never") == 0) {
+        sc->restart = RESTART_NEVER;
+    } else {
+        return bad_value(eb, "policy", value, "unknown", "always, on-failure or never");
+    }
+    return 0;
+}
+
+// A size or duration v outside [def->min, def->max]: say which bound, in the key's units.
+static int out_of_bounds(const struct key_def *def, const char *value, uint64_t v,
+                         struct errbuf *eb)
+{
+    char lo[32]; // 32 bytes hold any formatted uint64_t ("16777216T", "5124095576030h25m")
+    char hi[32];
+    char why[48];
+    char forms[96];
+    bool size = def->kind == VAL_SIZE;
+    (void)(size ? units_format_bytes(def->min, lo, sizeof(lo))
+                : units_format_duration(def->min, lo, sizeof(lo)));
+    (void)(size ? units_format_bytes(def->max, hi, sizeof(hi))
+                : units_format_duration(def->max, hi, sizeof(hi)));
+    (void)snprintf(why, sizeof(why), "%s %s", v < def->min ? "below" : "above",
+                   v < def->min ? lo : hi);
+    (void)snprintf(forms, sizeof(forms), def->max == UINT64_MAX ? "%sat least %s" : "%s%s to %s",
+                   def->kind == VAL_RANGE ? "MIN..MAX with MIN " : "", lo, hi);
+    return bad_value(eb,
+                     size                     ? "size"
+                     : def->kind == VAL_RANGE ? "duration range"
+                                              : "duration",
+                     value, why, forms);
+}
+
+// Parse value for def into the current section's struct. Only a valid value is stored.
+// "40% over 10s": memory PSI "full" share over a window the kernel's trigger accepts.
+static int parse_pressure(const char *value, uint64_t *pct, uint64_t *window_ms, struct errbuf *eb)
+{
+    static const char forms[] = "expected PERCENT over DURATION, e.g. \"40% over 10s\" "
+                                "(1..100%, 500ms..10s)";
+    char q[UNITS_QUOTE_BYTES];
+    units_quote(value, SIZE_MAX, q, sizeof(q));
+    char *end = NULL;
+    unsigned long p = strtoul(value, &end, 10);
+    if (end == value || strncmp(end, "% over ", 7) != 0 || p < 1 || p > 100) {
+        return errbuf_set(eb, "invalid pressure %s: %s", q, forms);
+    }
+    struct errbuf deb;
+    if (units_parse_duration(end + 7, window_ms, &deb) != 0 || *window_ms < 500 ||
+        *window_ms > 10000) {
+        return errbuf_set(eb, "invalid pressure %s: %s", q, forms);
+    }
+    *pct = p;
+    return 0;
+}
+
+int config_set_value(struct warden_config *cfg, struct svc_config *sc, const struct key_def *def,
+                     const char *value, struct errbuf *eb)
+{
+    char *base = def->sect == SECT_SERVICE ? (char *)sc : (char *)cfg;
+    uint64_t *field = (uint64_t *)(base + def->offset);
+    uint64_t v = 0;
+    uint64_t hi = 0;
+    int rc;
+    switch (def->kind) {
+    case VAL_PATH:
+        return set_path(base + def->offset, def->max, value, eb);
+    case VAL_COMMAND:
+        return set_command(sc, value, eb);
+    case VAL_USER:
+        return set_user(sc, value, eb);
+    case VAL_POLICY:
+        return set_restart(sc, value, eb);
+    case VAL_BOOL:
+        return units_parse_bool(value, (bool *)(base + def->offset), eb);
+    case VAL_UINT:
+        return units_parse_uint(value, def->min, def->max, field, eb);
+    case VAL_SIZE:
+        rc = units_parse_size(value, cfg->host_memory_bytes, &v, eb);
+        break;
+    case VAL_DURATION:
+        rc = units_parse_duration(value, &v, eb);
+        break;
+    case VAL_PRESSURE:
+        rc = parse_pressure(value, &v, &hi, eb);
+        break;
+    default: // VAL_RANGE
+        rc = units_parse_duration_range(value, &v, &hi, eb);
+        break;
+    }
+    if (rc == 0 && (v < def->min || v > def->max)) {
+        rc = out_of_bounds(def, value, v, eb);
+    }
+    if (rc == 0) {
+        field[0] = v;
+        if (def->kind == VAL_RANGE || def->kind == VAL_PRESSURE) {
+            field[1] = hi; // backoff_max_ms, host_pressure_window_ms follow their pair
+        }
+    }
+    return rc;
+}
