@@ -42,6 +42,8 @@
 #define GUARD_SAMPLE_MAX_MS        1000u /* slowest, far from every threshold */
 #define GUARD_ASSUMED_MIB_PER_MS   1u    /* growth the sampler is sized for: 1 GiB/s */
 #define GUARD_ASSUMED_FORKS_PER_MS 50u   /* fork rate the sampler is sized for */
+#define FORK_RATE_WINDOW_MS        1000u /* fork_rate counts growth within this window... */
+#define FORK_RATE_POINTS           16u   /* ...from this many pids points, one per 1/16 of it */
 #define SNAPSHOT_PIDS_MAX          8192u /* processes read for a process-tree snapshot */
 #define SNAPSHOT_GROUPS_MAX        64u   /* distinct (command, parent) pairs counted */
 #define SNAPSHOT_TOP               5u    /* pairs reported */

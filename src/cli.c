@@ -46,6 +46,7 @@ static const char run_usage[] =
         "  --memory-high SIZE     kernel throttle point (v2 memory.high; v1 soft limit)\n"
         "  --pids-warn N          journal a process-tree snapshot when N tasks are crossed\n"
         "  --pids-kill N          freeze, snapshot and kill the whole service at N tasks\n"
+        "  --fork-rate N/s        the same when tasks grow by N within one second\n"
         "  --pids-max N           hard cap on processes and threads\n"
         "  --restart POLICY       always | on-failure (default) | never\n"
         "  --restart-max N        give up after N consecutive failures (0: never)\n"
@@ -250,6 +251,9 @@ static int run_option(int ch, const char *arg, struct warden_config *cfg, struct
     case 'K':
         rc = units_parse_uint(arg, 1, 4194304, &sc->pids_kill, &eb);
         return rc ? bad_opt("--pids-kill", &eb) : 0;
+    case 'F':
+        rc = units_parse_rate(arg, 1, 4194304, &sc->fork_rate, &eb);
+        return rc ? bad_opt("--fork-rate", &eb) : 0;
     case 'r':
         if (strcmp(arg, "always") == 0) {
             sc->restart = RESTART_ALWAYS;
@@ -344,6 +348,7 @@ int cli_run(int argc, char **argv)
                                          {"memory-high", required_argument, NULL, 'H'},
                                          {"pids-warn", required_argument, NULL, 'w'},
                                          {"pids-kill", required_argument, NULL, 'K'},
+                                         {"fork-rate", required_argument, NULL, 'F'},
                                          {"restart", required_argument, NULL, 'r'},
                                          {"restart-max", required_argument, NULL, 'R'},
                                          {"backoff", required_argument, NULL, 'b'},

@@ -47,6 +47,7 @@ struct svc_config {
     uint64_t memory_high_bytes;    /* kernel throttle point (memory.high; v1: soft limit) */
     uint64_t pids_warn;            /* event + process-tree snapshot when crossed */
     uint64_t pids_kill;            /* freeze, snapshot, kill the cgroup when crossed */
+    uint64_t fork_rate;            /* the same when processes grow by this many within 1 s */
     uint64_t priority;             /* host guard: the lowest goes first (default 100) */
 };
 

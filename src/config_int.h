@@ -29,6 +29,7 @@ enum value_kind {
     VAL_SIZE,     // bytes within [min, max]
     VAL_DURATION, // ms within [min, max]
     VAL_RANGE,    // MIN..MAX in ms with MIN >= min; the field is MIN and MAX follows it
+    VAL_RATE,     // "N/s" within [min, max]
     VAL_PRESSURE, // "N% over DUR": the field is N, the window in ms follows it
 };
 

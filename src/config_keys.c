@@ -42,6 +42,7 @@ const struct key_def config_keys[] = {
          UINT64_MAX},
         {"pids_warn", SECT_SERVICE, VAL_UINT, S(pids_warn), 1, PIDS_MAX_LIMIT},
         {"pids_kill", SECT_SERVICE, VAL_UINT, S(pids_kill), 1, PIDS_MAX_LIMIT},
+        {"fork_rate", SECT_SERVICE, VAL_RATE, S(fork_rate), 1, PIDS_MAX_LIMIT},
         {"priority", SECT_SERVICE, VAL_UINT, S(priority), 0, 1000},
         {"min_available", SECT_HOST, VAL_SIZE, W(host_min_available_bytes), 1, UINT64_MAX},
         {"max_pressure", SECT_HOST, VAL_PRESSURE, W(host_max_pressure_pct), 1, 100},
@@ -191,6 +192,8 @@ int config_set_value(struct warden_config *cfg, struct svc_config *sc, const str
         return units_parse_bool(value, (bool *)(base + def->offset), eb);
     case VAL_UINT:
         return units_parse_uint(value, def->min, def->max, field, eb);
+    case VAL_RATE:
+        return units_parse_rate(value, def->min, def->max, field, eb);
     case VAL_SIZE:
         rc = units_parse_size(value, cfg->host_memory_bytes, &v, eb);
         break;

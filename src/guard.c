@@ -28,7 +28,7 @@
 static bool has_guard(const struct svc_config *c)
 {
     return c->memory_restart_bytes || c->memory_high_bytes || c->pids_warn || c->pids_kill ||
-           c->memory_max_bytes || c->pids_max;
+           c->fork_rate || c->memory_max_bytes || c->pids_max;
 }
 
 // Test-only: WARDEN_TREND_SAMPLE_MS shortens the trend period so a test sees a leak in
@@ -90,6 +90,12 @@ void guard_start(struct service *svc)
     g->mem_fired = g->high_seen = g->pids_warned = g->storm_fired = g->leak_reported = false;
     g->last_trend_ms = 0;
     g->fork_fail_seen = 0;
+    // The cgroup starts empty: a service that forks 500 processes in its first second
+    // crosses fork_rate = 200/s as surely as one that does so later.
+    g->rate[0] = (struct pids_point){clock_mono_ms(), 0};
+    g->rate_head = 1;
+    g->rate_len = 1;
+    g->rate_growth = 0;
     trend_init(&g->trend, LEAK_WINDOW_SAMPLES);
     if (c->memory_restart_bytes) {
         int fd = cgroup_mem_threshold(&svc->sup->cgs, &svc->cg, c->memory_restart_bytes);
@@ -140,7 +146,9 @@ static json_t *take_snapshot(struct service *svc)
     return snapshot_json(&snap, "/proc");
 }
 
-static void process_storm(struct service *svc, uint64_t pids)
+// trigger: "pids_kill" (pids >= threshold) or "fork_rate" (grew by >= threshold within 1 s).
+static void process_storm(struct service *svc, uint64_t pids, const char *trigger,
+                          uint64_t threshold, uint64_t growth)
 {
     struct guard *g = &svc->guard;
     g->storm_fired = true;
@@ -149,11 +157,13 @@ static void process_storm(struct service *svc, uint64_t pids)
     bool frozen = cgroup_freeze(&svc->sup->cgs, &svc->cg, true) == 0;
     json_t *snap = take_snapshot(svc);
     const char *summary = json_string_value(json_object_get(snap, "summary"));
-    log_warnx("%s: process storm: %llu processes >= pids_kill %llu (%s): killing the cgroup",
-              svc->cfg->name, (unsigned long long)pids, (unsigned long long)svc->cfg->pids_kill,
-              summary ? summary : "?");
-    json_t *ev = json_pack("{s:I, s:I, s:b, s:o}", "pids", (json_int_t)pids, "threshold",
-                           (json_int_t)svc->cfg->pids_kill, "frozen", frozen, "snapshot", snap);
+    log_warnx("%s: process storm: %llu processes (%llu more within 1 s), %s %llu (%s): killing "
+              "the cgroup",
+              svc->cfg->name, (unsigned long long)pids, (unsigned long long)growth, trigger,
+              (unsigned long long)threshold, summary ? summary : "?");
+    json_t *ev = json_pack("{s:I, s:I, s:s, s:I, s:b, s:o}", "pids", (json_int_t)pids, "threshold",
+                           (json_int_t)threshold, "trigger", trigger, "growth_1s",
+                           (json_int_t)growth, "frozen", frozen, "snapshot", snap);
     service_guard_kill(svc, "process-storm", ev);
 }
 
@@ -219,6 +229,32 @@ static void check_leak(struct service *svc, uint64_t now_ms, uint64_t mem)
     sup_event(svc->sup, svc, "leak-suspected", ev, false);
 }
 
+/* Net growth of the process count over the last FORK_RATE_WINDOW_MS. The kernel keeps no
+ * per-cgroup fork counter, so this is pids.current now against the least of the points kept
+ * over the window (one per 1/16 of it): a process that is forked and exits between two
+ * samples is not seen, a storm that accumulates processes (incident 003) is. */
+static uint64_t pids_growth(struct guard *g, uint64_t now_ms, uint64_t pids)
+{
+    const uint64_t step = FORK_RATE_WINDOW_MS / FORK_RATE_POINTS;
+    uint64_t least = pids;
+    for (unsigned i = 0; i < g->rate_len; i++) {
+        const struct pids_point *p =
+                &g->rate[(g->rate_head + FORK_RATE_POINTS - 1 - i) % FORK_RATE_POINTS];
+        if (now_ms - p->t_ms > FORK_RATE_WINDOW_MS) {
+            break;
+        }
+        least = p->pids < least ? p->pids : least;
+    }
+    const struct pids_point *last =
+            g->rate_len ? &g->rate[(g->rate_head + FORK_RATE_POINTS - 1) % FORK_RATE_POINTS] : NULL;
+    if (!last || now_ms - last->t_ms >= step) { // at most one point per step: the ring spans 1 s
+        g->rate[g->rate_head] = (struct pids_point){now_ms, pids};
+        g->rate_head = (g->rate_head + 1) % FORK_RATE_POINTS;
+        g->rate_len += g->rate_len < FORK_RATE_POINTS;
+    }
+    return pids - least;
+}
+
 // Time until the next sample: the nearest threshold decides.
 static uint64_t next_interval(const struct service *svc, uint64_t mem, uint64_t pids,
                               uint64_t now_ms)
@@ -238,6 +274,16 @@ static uint64_t next_interval(const struct service *svc, uint64_t mem, uint64_t 
     }
     if (c->pids_warn && !g->pids_warned && pids < c->pids_warn) {
         uint64_t ms = (c->pids_warn - pids) / GUARD_ASSUMED_FORKS_PER_MS;
+        iv = ms < iv ? ms : iv;
+    }
+    if (c->fork_rate && !g->storm_fired) {
+        // A point every 1/16 s keeps the window whole; once the count grows, sample as for
+        // pids_kill, by the distance left to the limit.
+        uint64_t ms = FORK_RATE_WINDOW_MS / FORK_RATE_POINTS;
+        if (g->rate_growth && g->rate_growth < c->fork_rate) {
+            uint64_t left = (c->fork_rate - g->rate_growth) / GUARD_ASSUMED_FORKS_PER_MS;
+            ms = left < ms ? left : ms;
+        }
         iv = ms < iv ? ms : iv;
     }
     return iv < GUARD_SAMPLE_MIN_MS ? GUARD_SAMPLE_MIN_MS
@@ -269,8 +315,14 @@ static bool sample(struct service *svc, uint64_t now_ms, uint64_t *mem, uint64_t
         return true; // the cgroup is being torn down; the next start re-arms
     }
     g->sample_count++;
+    uint64_t growth = c->fork_rate ? pids_growth(g, now_ms, *pids) : 0;
+    g->rate_growth = growth;
     if (c->pids_kill && !g->storm_fired && *pids >= c->pids_kill) {
-        process_storm(svc, *pids);
+        process_storm(svc, *pids, "pids_kill", c->pids_kill, growth);
+        return false;
+    }
+    if (c->fork_rate && !g->storm_fired && growth >= c->fork_rate) {
+        process_storm(svc, *pids, "fork_rate", c->fork_rate, growth);
         return false;
     }
     if (c->memory_restart_bytes && !g->mem_fired && *mem >= c->memory_restart_bytes) {

@@ -13,9 +13,15 @@
 
 #include <jansson.h>
 
+#include "bounds.h"
 #include "trend.h"
 
 struct service;
+
+struct pids_point {
+    uint64_t t_ms;
+    uint64_t pids;
+};
 
 struct guard {
     int sample_fd;    /* timerfd; -1 when the service has no guard */
@@ -30,6 +36,9 @@ struct guard {
     uint64_t last_trend_ms;
     uint64_t fork_fail_seen; /* pids.events max at the last report */
     uint64_t fork_fail_report_ms;
+    struct pids_point rate[FORK_RATE_POINTS]; /* fork_rate: recent pids, a ring */
+    unsigned rate_head, rate_len;
+    uint64_t rate_growth; /* growth over the window at the last sample */
     struct trend trend;
     struct trend_fit leak; /* the fit when the leak was reported */
     uint64_t sample_count;

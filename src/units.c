@@ -374,6 +374,29 @@ int units_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out, s
                       (unsigned long long)max);
 }
 
+int units_parse_rate(const char *s, uint64_t min, uint64_t max, uint64_t *per_s, struct errbuf *eb)
+{
+    const char *why = "not N/s";
+    struct number n = {0};
+    if (s) {
+        const char *end = s + strlen(s);
+        const char *p = parse_number(s, end, &n, &why);
+        if (p && end - p == 2 && memcmp(p, "/s", 2) == 0 && n.frac_digits == 0) {
+            if (n.whole >= min && n.whole <= max) {
+                *per_s = n.whole;
+                return 0;
+            }
+            why = "out of range";
+        } else if (p) {
+            why = "not N/s";
+        }
+    }
+    char q[UNITS_QUOTE_BYTES];
+    units_quote(s, SIZE_MAX, q, sizeof(q));
+    return errbuf_set(eb, "invalid rate %s (%s): expected N/s with N from %llu to %llu, e.g. 200/s",
+                      q, why ? why : "not N/s", (unsigned long long)min, (unsigned long long)max);
+}
+
 int units_parse_bool(const char *s, bool *out, struct errbuf *eb)
 {
     static const char *const yes[] = {"yes", "true", "on", "1"};

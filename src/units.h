@@ -27,6 +27,9 @@ int units_parse_duration_range(const char *s, uint64_t *min_ms, uint64_t *max_ms
 /* Unsigned decimal integer within [min, max]. */
 int units_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out, struct errbuf *eb);
 
+/* A rate "N/s" (processes per second, say) with N within [min, max]. */
+int units_parse_rate(const char *s, uint64_t min, uint64_t max, uint64_t *per_s, struct errbuf *eb);
+
 /* yes/no, true/false, on/off, 1/0 (case-insensitive). */
 int units_parse_bool(const char *s, bool *out, struct errbuf *eb);
 

@@ -86,6 +86,7 @@ static const char full_text[] = "\xEF\xBB\xBF; warden config\n"
                                 "drain        = 10s\n"
                                 "shell        = no\n"
                                 "restart_max  = 3\n"
+                                "fork_rate    = 250/s\n"
                                 "[ service  web-1 ]\r\n"
                                 "command = echo $HOME | wc -l\r\n"
                                 "shell = yes\r\n"
@@ -131,6 +132,7 @@ static void test_valid_full(void **state)
     assert_int_equal(api->drain_ms, 10000);
     assert_false(api->shell);
     assert_int_equal(api->restart_max, 3);
+    assert_int_equal(api->fork_rate, 250);
 }
 
 // The same config: sh -c, percent of host memory, CRLF lines and defaults.
@@ -141,7 +143,7 @@ static void test_valid_full_more(void **state)
     assert_int_equal(nerrs, 0);
     const struct svc_config *web = &cfg.services[1];
     assert_string_equal(web->name, "web-1");
-    assert_int_equal(web->line, 18);
+    assert_int_equal(web->line, 19);
     assert_true(web->shell);
     assert_int_equal(web->argc, 3);
     assert_string_equal(web->argv[0], "/bin/sh");
@@ -224,6 +226,8 @@ static const struct bad_case bad_service_cases[] = {
          "expected one of command, user, memory_max, pids_max, restart, backoff, "
          "stable_after, drain, shell, restart_max"},
         {"Command", "/bin/true", "unknown key \"Command\"", NULL},
+        {"fork_rate", "200", "invalid rate \"200\" (not N/s)", "e.g. 200/s"},
+        {"fork_rate", "0/s", "(out of range)", "N from 1 to 4194304"},
 };
 
 // Each bad [service] key or value: one error, on its line, naming section, key and value.

@@ -371,6 +371,39 @@ static void test_uint_table(void **state)
     assert_string_equal(eb.msg, "invalid number \"x\": expected a whole number from 0 to 5");
 }
 
+static void test_rate(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        int rc;
+        uint64_t want;
+    } cases[] = {
+            {"200/s", 0, 200},         {"1/s", 0, 1},
+            {"4194304/s", 0, 4194304}, {"0/s", -EINVAL, 0},
+            {"200", -EINVAL, 0},       {"200/m", -EINVAL, 0},
+            {"200/s ", -EINVAL, 0},    {"1.5/s", -EINVAL, 0},
+            {"/s", -EINVAL, 0},        {"", -EINVAL, 0},
+            {"4194305/s", -EINVAL, 0}, {"-1/s", -EINVAL, 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct errbuf eb = {{0}, NULL, 0};
+        uint64_t got = 7;
+        int rc = units_parse_rate(cases[i].in, 1, 4194304, &got, &eb);
+        if (rc != cases[i].rc || got != (rc == 0 ? cases[i].want : 7)) {
+            fail_msg("rate \"%s\": rc %d got %llu (%s)", cases[i].in, rc, (unsigned long long)got,
+                     eb.msg);
+        }
+    }
+    struct errbuf eb = {{0}, NULL, 0};
+    uint64_t v;
+    assert_int_equal(units_parse_rate("200/min", 1, 10, &v, &eb), -EINVAL);
+    assert_string_equal(eb.msg, "invalid rate \"200/min\" (not N/s): expected N/s with N from 1 "
+                                "to 10, e.g. 200/s");
+    assert_int_equal(units_parse_rate("20/s", 1, 10, &v, &eb), -EINVAL);
+    assert_non_null(strstr(eb.msg, "(out of range)"));
+}
+
 static void test_bool(void **state)
 {
     (void)state;
@@ -528,6 +561,7 @@ int main(void)
             cmocka_unit_test(test_duration_message_exact),
             cmocka_unit_test(test_range_table),
             cmocka_unit_test(test_uint_table),
+            cmocka_unit_test(test_rate),
             cmocka_unit_test(test_bool),
             cmocka_unit_test(test_format_bytes),
             cmocka_unit_test(test_format_duration),
