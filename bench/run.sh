@@ -3,8 +3,8 @@
 # warden benchmarks: the issues' targets, each measured over repeated runs and printed as
 # min / median / (p99 /) max next to its target. See bench/README.md.
 #
-#   sh bench/run.sh [WARDEN_BINARY] [rss|fail|stop|tree|memrestart|stormkill|cpuscale ...]
-#                                        (default: all of them; "guards" = the last three)
+#   sh bench/run.sh [WARDEN_BINARY] [rss|fail|stop|tree|memrestart|memsampled|stormkill|cpuscale ...]
+#                                        (default: all of them; "guards" = the last four)
 #
 # Env: BENCH (same as the names after the binary), HELPERS (static test helpers; default
 # the binary's dir/helpers), RSS_RUNS (5), FAIL_RUNS (3 daemons per variant, in parallel),
@@ -22,8 +22,8 @@ WARDEN=${1:-${WARDEN:-$here/../build/warden}}
 case $WARDEN in /*) ;; *) WARDEN=$(pwd)/$WARDEN ;; esac
 HELPERS=${HELPERS:-$(dirname "$WARDEN")/helpers}
 SELECTED=${*:-${BENCH:-all}}
-[ "$SELECTED" = all ] && SELECTED="rss fail stop tree memrestart stormkill cpuscale"
-SELECTED=$(echo " $SELECTED " | sed 's/ guards / memrestart stormkill cpuscale /; s/^ //; s/ $//')
+[ "$SELECTED" = all ] && SELECTED="rss fail stop tree memrestart memsampled stormkill cpuscale"
+SELECTED=$(echo " $SELECTED " | sed 's/ guards / memrestart memsampled stormkill cpuscale /; s/^ //; s/ $//')
 RSS_RUNS=${RSS_RUNS:-5}
 FAIL_RUNS=${FAIL_RUNS:-3}
 FAIL_WINDOW_S=${FAIL_WINDOW_S:-60}
@@ -43,8 +43,8 @@ RESULTS=$here/results-latest.txt
 
 [ -x "$WARDEN" ] || { echo "bench: no warden binary at $WARDEN (make all)" >&2; exit 2; }
 for b in $SELECTED; do
-    case $b in rss|fail|stop|tree|memrestart|stormkill|cpuscale|guards) ;;
-        *) echo "bench: unknown benchmark '$b' (rss fail stop tree memrestart stormkill cpuscale; guards = the last three)" >&2; exit 2 ;;
+    case $b in rss|fail|stop|tree|memrestart|memsampled|stormkill|cpuscale|guards) ;;
+        *) echo "bench: unknown benchmark '$b' (rss fail stop tree memrestart memsampled stormkill cpuscale; guards = the last four)" >&2; exit 2 ;;
     esac
 done
 [ "$(id -u)" = 0 ] || echo "bench: warning: not root; cgroup limits will not be enforced" >&2
@@ -426,9 +426,12 @@ stop_load() {
 # restart (restart = always) is a new sample on the same daemon. Quick guard restarts back
 # off like failures: backoff = 10ms..100ms keeps the cycle short.
 
+# memsampled: the same with the v1 threshold eventfd left out (test-only env), which is the
+# path v2 hosts get: the adaptive sampler, woken early by a memory PSI trigger.
 bench_memrestart() {
     build_bench_helpers
-    d=$B/memrestart; mkdir -p "$d"
+    tag=${1:-memrestart}
+    d=$B/$tag; mkdir -p "$d"
     thr=$((256 * 1024 * 1024))
     { conf_head "$d"
       printf '[service grow]\ncommand = %s/memcross %s %s/res 5 %s 480\n' "$BIN" "$thr" "$d" "$MEMRESTART_RAMP_MIB"
@@ -436,12 +439,16 @@ bench_memrestart() {
     : > "$d/res"
     start_load
     t0=$(now_ms)
+    [ "$tag" = memsampled ] && export WARDEN_TEST_NO_THRESHOLD=1
     start_daemon "$d"
+    unset WARDEN_TEST_NO_THRESHOLD
     wait_until $(( MEMRESTART_RUNS * 3 + 30 )) "[ \$(wc -l < '$d/res') -ge $MEMRESTART_RUNS ]" || \
         { tail -n 20 "$d/out"; echo "bench: memrestart: only $(wc -l < "$d/res") samples" >&2; exit 1; }
     elapsed=$(( $(now_ms) - t0 ))
     # the last sample's exit reaches the journal a moment after its line: wait for it
     wait_until 5 "[ \$(w $d events grow --json | grep '\"type\": *\"exit\"' | grep -c memory-restart) -ge $MEMRESTART_RUNS ]"
+    det=$(w "$d" status grow --json | sed -n 's/.*"memory": *"\([a-z+]*\)".*/\1/p' | head -n 1)
+    wakes=$(w "$d" status grow --json | sed -n 's/.*"pressure_wakeups": *\([0-9]*\).*/\1/p' | head -n 1)
     w "$d" stop grow >/dev/null
     head -n "$MEMRESTART_RUNS" "$d/res" > "$d/samples"
     awk '$1 > 0' "$d/samples" > "$d/ok"
@@ -465,16 +472,16 @@ bench_memrestart() {
     nexit=$(grep '"type": *"exit"' "$d/events" | grep -c 'memory-restart')
     end_pid "$DPID" "$d/w.conf"
     stop_load
-    note "# memrestart: $MEMRESTART_RUNS restarts of memcross (ramp ${MEMRESTART_RAMP_MIB} MiB, then 1 MiB / 5 ms = 200 MiB/s; memory_restart 256M, memory_max 512M) in $(( elapsed / 1000 )) s"
-    note "# memrestart: samples where SIGTERM came before the hog saw the crossing (preempted between a touch and its read; only in the upper bound): $(( $(wc -l < "$d/samples") - $(wc -l < "$d/ok") ))"
-    note "# memrestart: detected_by (journal): ${paths:-none}; exits attributed to memory-restart: $nexit; oom-killed exits: $ooms"
-    note "# memrestart: cgroup backend: $("$WARDEN" version --json | sed -n 's/.*"cgroup": *"\([a-z0-9]*\)".*/\1/p') (hybrid: a v1 usage threshold eventfd; v2: adaptive sampling only)"
+    note "# $tag: $MEMRESTART_RUNS restarts of memcross (ramp ${MEMRESTART_RAMP_MIB} MiB, then 1 MiB / 5 ms = 200 MiB/s; memory_restart 256M, memory_max 512M) in $(( elapsed / 1000 )) s"
+    note "# $tag: samples where SIGTERM came before the hog saw the crossing (preempted between a touch and its read; only in the upper bound): $(( $(wc -l < "$d/samples") - $(wc -l < "$d/ok") ))"
+    note "# $tag: detected_by (journal): ${paths:-none}; exits attributed to memory-restart: $nexit; oom-killed exits: $ooms"
+    note "# $tag: cgroup backend: $("$WARDEN" version --json | sed -n 's/.*"cgroup": *"\([a-z0-9]*\)".*/\1/p') ; detection: ${det:-?} (threshold: the v1 eventfd; sampled+pressure: v2's path); PSI wake-ups: ${wakes:-0}"
     rm -rf "$d"
-    row memrestart "crossing seen -> SIGTERM, ms (200 MiB/s)" "$B/mr.lat" "p99 <= 20" p99
-    row memrestart "last read below -> SIGTERM, ms (upper bound)" "$B/mr.lat_hi" "p99 <= 20" p99
-    row memrestart "crossing -> memory-restart event (journal ms)" "$B/mr.detect" "-" p99
-    row memrestart "crossing window: last below -> first above, ms" "$B/mr.window" "-" p99
-    row memrestart "usage over threshold when seen, KiB" "$B/mr.over" "-"
+    row $tag "crossing seen -> SIGTERM, ms (200 MiB/s)" "$B/mr.lat" "p99 <= 20" p99
+    row $tag "last read below -> SIGTERM, ms (upper bound)" "$B/mr.lat_hi" "p99 <= 20" p99
+    row $tag "crossing -> memory-restart event (journal ms)" "$B/mr.detect" "-" p99
+    row $tag "crossing window: last below -> first above, ms" "$B/mr.window" "-" p99
+    row $tag "usage over threshold when seen, KiB" "$B/mr.over" "-"
 }
 
 # ---- 6. pids_kill: crossing -> last process of the storm gone ----
@@ -613,6 +620,7 @@ case " $SELECTED " in *" fail "*) bench_fail ;; esac
 case " $SELECTED " in *" stop "*) bench_stop ;; esac
 case " $SELECTED " in *" tree "*) bench_tree ;; esac
 case " $SELECTED " in *" memrestart "*) bench_memrestart ;; esac
+case " $SELECTED " in *" memsampled "*) bench_memrestart memsampled ;; esac
 case " $SELECTED " in *" stormkill "*) bench_stormkill ;; esac
 case " $SELECTED " in *" cpuscale "*) bench_cpuscale ;; esac
 {

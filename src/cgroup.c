@@ -3,6 +3,7 @@
 // helpers every backend uses, and dispatch through the ops table.
 #include "cgroup.h"
 
+#include <sys/inotify.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -599,6 +600,75 @@ int cgroup_freeze(struct cgroup_sys *sys, struct cgroup_svc *cg, bool frozen)
         return -EOPNOTSUPP;
     }
     return cgroup_write_at(cg->v2_fd, "cgroup.freeze", frozen ? "1" : "0");
+}
+
+int cgroup_psi_trigger(struct cgroup_sys *sys, struct cgroup_svc *cg, uint64_t stall_us,
+                       uint64_t window_us)
+{
+    if (sys->kind == CGROUP_NONE || cg->v2_fd < 0) {
+        return -EOPNOTSUPP;
+    }
+    int fd = psi_trigger_open(cg->v2_fd, "memory.pressure", "some", stall_us, &window_us);
+    return fd == -ENOENT ? -EOPNOTSUPP : fd; // no CONFIG_PSI
+}
+
+#define PSI_UNPRIVILEGED_WINDOW_US 2000000u // the kernel's rule without CAP_SYS_RESOURCE
+
+static int psi_write(int dirfd, const char *file, const char *kind, uint64_t stall_us,
+                     uint64_t window_us)
+{
+    int fd = openat(dirfd, file, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        return -errno;
+    }
+    char spec[64];
+    int n = snprintf(spec, sizeof(spec), "%s %llu %llu", kind, (unsigned long long)stall_us,
+                     (unsigned long long)window_us);
+    // The trigger lives as long as this fd; the write takes the whole spec or fails.
+    if (n < 0 || (size_t)n >= sizeof(spec) || write(fd, spec, (size_t)n + 1) < 0) {
+        int err = n < 0 || (size_t)n >= sizeof(spec) ? EINVAL : errno;
+        (void)close(fd);
+        return -err;
+    }
+    return fd;
+}
+
+int psi_trigger_open(int dirfd, const char *file, const char *kind, uint64_t stall_us,
+                     uint64_t *window_us)
+{
+    int fd = psi_write(dirfd, file, kind, stall_us, *window_us);
+    uint64_t w = *window_us;
+    if (fd != -EINVAL || w % PSI_UNPRIVILEGED_WINDOW_US == 0) {
+        return fd;
+    }
+    uint64_t up = (w / PSI_UNPRIVILEGED_WINDOW_US + 1) * PSI_UNPRIVILEGED_WINDOW_US;
+    fd = psi_write(dirfd, file, kind, stall_us * up / w, up);
+    if (fd >= 0) {
+        *window_us = up;
+    }
+    return fd;
+}
+
+int cgroup_memory_events_watch(struct cgroup_sys *sys, struct cgroup_svc *cg)
+{
+    if (sys->kind != CGROUP_V2 || cg->v2_fd < 0) {
+        return -EOPNOTSUPP; // hybrid: memory.events is v2's; v1 has the usage threshold
+    }
+    char path[CGROUP_PATH_MAX + 16];
+    int n = snprintf(path, sizeof(path), "%s/memory.events", cg->v2_path);
+    if (n < 0 || (size_t)n >= sizeof(path)) {
+        return -ENAMETOOLONG;
+    }
+    int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (fd < 0) {
+        return -errno;
+    }
+    if (inotify_add_watch(fd, path, IN_MODIFY) < 0) {
+        int err = errno == ENOENT ? EOPNOTSUPP : errno; // no memory controller here
+        (void)close(fd);
+        return -err;
+    }
+    return fd;
 }
 
 int cgroup_procs_dirfd(const struct cgroup_svc *cg)

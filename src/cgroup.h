@@ -130,6 +130,20 @@ int cgroup_mem_threshold(struct cgroup_sys *sys, struct cgroup_svc *cg, uint64_t
 /* Freeze or thaw the whole cgroup (cgroup.freeze of the unified hierarchy). 0 or -errno;
  * -EOPNOTSUPP without one. */
 int cgroup_freeze(struct cgroup_sys *sys, struct cgroup_svc *cg, bool frozen);
+/* Early wake-ups for the sampler where the kernel has no usage threshold (v2):
+ * a PSI trigger on the service's memory.pressure ("some STALL_US WINDOW_US"; poll for
+ * EPOLLPRI), on v2 and on hybrid where the unified hierarchy accounts pressure; and an
+ * inotify fd that becomes readable when the service's memory.events changes (v2: memory.high
+ * or memory.max was hit). Each returns the fd or -EOPNOTSUPP / -errno. */
+int cgroup_psi_trigger(struct cgroup_sys *sys, struct cgroup_svc *cg, uint64_t stall_us,
+                       uint64_t window_us);
+/* A PSI trigger "KIND STALL WINDOW" on dirfd/file (AT_FDCWD and /proc/pressure/memory for
+ * the host). Without CAP_SYS_RESOURCE the kernel takes only windows that are multiples of
+ * 2 s: then the window is rounded up to one (the stall scaled with it) and *window_us says
+ * what was armed. The fd, or -errno. */
+int psi_trigger_open(int dirfd, const char *file, const char *kind, uint64_t stall_us,
+                     uint64_t *window_us);
+int cgroup_memory_events_watch(struct cgroup_sys *sys, struct cgroup_svc *cg);
 /* The directory whose cgroup.procs lists the service's processes, or -1. */
 int cgroup_procs_dirfd(const struct cgroup_svc *cg);
 

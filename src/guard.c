@@ -6,6 +6,7 @@
 #include "guard.h"
 
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -21,9 +22,12 @@
 #include "snapshot.h"
 #include "supervisor.h"
 
-#define TREND_PERIOD_MS     1000u  // one trend sample a second (10 s windows)
-#define FORK_FAIL_REPORT_MS 10000u // at most one fork-failure event per 10 s
-#define PIDS_WARN_REARM_PCT 90u    // below 90% of pids_warn, a new crossing warns again
+#define TREND_PERIOD_MS     1000u   // one trend sample a second (10 s windows)
+#define FORK_FAIL_REPORT_MS 10000u  // at most one fork-failure event per 10 s
+#define PIDS_WARN_REARM_PCT 90u     // below 90% of pids_warn, a new crossing warns again
+#define PSI_STALL_US        20000u  // wake the sampler after 20 ms of memory stall...
+#define PSI_WINDOW_US       500000u // ...within 500 ms (the kernel's shortest window)
+#define WAKE_MIN_GAP_MS     10u     // woken samples closer than this are skipped
 
 static bool has_guard(const struct svc_config *c)
 {
@@ -42,11 +46,12 @@ static uint64_t trend_period(void)
 
 static void on_sample(struct loop *loop, int fd, uint32_t events, void *ctx);
 static void on_mem_event(struct loop *loop, int fd, uint32_t events, void *ctx);
+static void on_wake(struct loop *loop, int fd, uint32_t events, void *ctx);
 
 int guard_init(struct service *svc)
 {
     struct guard *g = &svc->guard;
-    g->sample_fd = g->mem_event_fd = -1;
+    g->sample_fd = g->mem_event_fd = g->psi_fd = g->events_fd = -1;
     if (!has_guard(svc->cfg) || svc->sup->cgs.kind == CGROUP_NONE) {
         return 0;
     }
@@ -58,14 +63,50 @@ int guard_init(struct service *svc)
     return loop_add(svc->sup->loop, g->sample_fd, EPOLLIN, on_sample, svc);
 }
 
+static void close_watch(struct service *svc, int *fd)
+{
+    if (*fd >= 0) {
+        loop_del(svc->sup->loop, *fd);
+        (void)close(*fd);
+        *fd = -1;
+    }
+}
+
 static void close_event_fd(struct service *svc)
 {
     struct guard *g = &svc->guard;
-    if (g->mem_event_fd >= 0) {
-        loop_del(svc->sup->loop, g->mem_event_fd);
-        (void)close(g->mem_event_fd);
-        g->mem_event_fd = -1;
+    close_watch(svc, &g->mem_event_fd);
+    close_watch(svc, &g->psi_fd);
+    close_watch(svc, &g->events_fd);
+}
+
+// fd from a cgroup_* watch call: add it to the loop, or close it; returns it or -1.
+static int add_watch(struct service *svc, int fd, uint32_t events,
+                     void (*cb)(struct loop *, int, uint32_t, void *))
+{
+    if (fd >= 0 && loop_add(svc->sup->loop, fd, events, cb, svc) == 0) {
+        return fd;
     }
+    if (fd >= 0) {
+        (void)close(fd);
+    }
+    return -1;
+}
+
+/* Where the kernel gives no usage threshold (v2), memory pressure and memory.events changes
+ * wake the sampler early; the adaptive timer stays the backstop. */
+static void arm_wakeups(struct service *svc)
+{
+    struct guard *g = &svc->guard;
+    const struct svc_config *c = svc->cfg;
+    if (!(c->memory_restart_bytes || c->memory_high_bytes || c->memory_max_bytes) ||
+        getenv("WARDEN_TEST_NO_WAKEUPS")) { // test-only: measure the bare sampler
+        return;
+    }
+    struct cgroup_sys *cgs = &svc->sup->cgs;
+    g->psi_fd = add_watch(svc, cgroup_psi_trigger(cgs, &svc->cg, PSI_STALL_US, PSI_WINDOW_US),
+                          EPOLLPRI, on_wake);
+    g->events_fd = add_watch(svc, cgroup_memory_events_watch(cgs, &svc->cg), EPOLLIN, on_wake);
 }
 
 void guard_fini(struct service *svc)
@@ -97,14 +138,14 @@ void guard_start(struct service *svc)
     g->rate_len = 1;
     g->rate_growth = 0;
     trend_init(&g->trend, LEAK_WINDOW_SAMPLES);
-    if (c->memory_restart_bytes) {
-        int fd = cgroup_mem_threshold(&svc->sup->cgs, &svc->cg, c->memory_restart_bytes);
-        if (fd >= 0 && loop_add(svc->sup->loop, fd, EPOLLIN, on_mem_event, svc) == 0) {
-            g->mem_event_fd = fd; // hybrid: the kernel tells us; sampling is the backstop
-        } else if (fd >= 0) {
-            (void)close(fd);
-        }
+    // hybrid: the kernel says when usage crosses memory_restart; sampling is the backstop.
+    // WARDEN_TEST_NO_THRESHOLD (test-only) leaves it out to measure v2's path on hybrid.
+    if (c->memory_restart_bytes && !getenv("WARDEN_TEST_NO_THRESHOLD")) {
+        g->mem_event_fd = add_watch(
+                svc, cgroup_mem_threshold(&svc->sup->cgs, &svc->cg, c->memory_restart_bytes),
+                EPOLLIN, on_mem_event);
     }
+    arm_wakeups(svc);
     (void)timer_arm_ms(g->sample_fd, GUARD_SAMPLE_MIN_MS);
 }
 
@@ -307,7 +348,8 @@ static void check_memory_high(struct service *svc, uint64_t mem)
 }
 
 // One sample: returns false when a guard acted (the instance is going away).
-static bool sample(struct service *svc, uint64_t now_ms, uint64_t *mem, uint64_t *pids)
+static bool sample(struct service *svc, uint64_t now_ms, const char *via, uint64_t *mem,
+                   uint64_t *pids)
 {
     struct guard *g = &svc->guard;
     const struct svc_config *c = svc->cfg;
@@ -315,6 +357,7 @@ static bool sample(struct service *svc, uint64_t now_ms, uint64_t *mem, uint64_t
         return true; // the cgroup is being torn down; the next start re-arms
     }
     g->sample_count++;
+    g->last_sample_ms = now_ms;
     uint64_t growth = c->fork_rate ? pids_growth(g, now_ms, *pids) : 0;
     g->rate_growth = growth;
     if (c->pids_kill && !g->storm_fired && *pids >= c->pids_kill) {
@@ -326,7 +369,7 @@ static bool sample(struct service *svc, uint64_t now_ms, uint64_t *mem, uint64_t
         return false;
     }
     if (c->memory_restart_bytes && !g->mem_fired && *mem >= c->memory_restart_bytes) {
-        memory_restart(svc, *mem, g->mem_event_fd >= 0 ? "sample (threshold raced)" : "sample");
+        memory_restart(svc, *mem, g->mem_event_fd >= 0 ? "sample (threshold raced)" : via);
         return false;
     }
     if (c->pids_warn && !g->pids_warned && *pids >= c->pids_warn) {
@@ -357,8 +400,31 @@ static void on_sample(struct loop *loop, int fd, uint32_t events, void *ctx)
         return;
     }
     uint64_t now = clock_mono_ms(), mem = 0, pids = 0;
-    if (sample(svc, now, &mem, &pids) && svc->guard.active) {
+    if (sample(svc, now, "sample", &mem, &pids) && svc->guard.active) {
         (void)timer_arm_ms(fd, next_interval(svc, mem, pids, now));
+    }
+}
+
+// Memory pressure or a memory.events change: sample now, then re-arm the timer from there.
+static void on_wake(struct loop *loop, int fd, uint32_t events, void *ctx)
+{
+    (void)loop;
+    (void)events;
+    struct service *svc = ctx;
+    struct guard *g = &svc->guard;
+    bool psi = fd == g->psi_fd;
+    if (!psi) {
+        char buf[4 * sizeof(struct inotify_event)]; // a watch on a file: events carry no name
+        while (read(fd, buf, sizeof(buf)) > 0) {
+        }
+    }
+    uint64_t now = clock_mono_ms(), mem = 0, pids = 0;
+    if (!g->active || now - g->last_sample_ms < WAKE_MIN_GAP_MS) {
+        return; // bounded: at most one woken sample per WAKE_MIN_GAP_MS
+    }
+    (void)(psi ? g->wake_pressure++ : g->wake_events++);
+    if (sample(svc, now, psi ? "pressure" : "memory.events", &mem, &pids) && g->active) {
+        (void)timer_arm_ms(g->sample_fd, next_interval(svc, mem, pids, now));
     }
 }
 
@@ -390,6 +456,12 @@ json_t *guard_status_json(const struct service *svc)
         (void)json_object_set_new(leak, "eta_s",
                                   g->leak.eta_s >= 0 ? json_real(g->leak.eta_s) : json_null());
     }
-    return json_pack("{s:I, s:I, s:o}", "memory_restarts", (json_int_t)g->memory_restart_count,
-                     "process_storms", (json_int_t)g->storm_count, "leak", leak);
+    return json_pack("{s:I, s:I, s:o, s:{s:s, s:I, s:I}}", "memory_restarts",
+                     (json_int_t)g->memory_restart_count, "process_storms",
+                     (json_int_t)g->storm_count, "leak", leak, "detection", "memory",
+                     g->mem_event_fd >= 0 ? "threshold"
+                     : g->psi_fd >= 0     ? "sampled+pressure"
+                                          : "sampled",
+                     "pressure_wakeups", (json_int_t)g->wake_pressure, "events_wakeups",
+                     (json_int_t)g->wake_events);
 }

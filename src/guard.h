@@ -26,6 +26,8 @@ struct pids_point {
 struct guard {
     int sample_fd;    /* timerfd; -1 when the service has no guard */
     int mem_event_fd; /* v1 usage-threshold eventfd for memory_restart, or -1 */
+    int psi_fd;       /* PSI trigger on the service's memory.pressure: wakes the sampler */
+    int events_fd;    /* v2: inotify on memory.events (high/max hit): wakes the sampler */
     bool active;      /* an instance is running and watched */
     bool mem_fired;   /* memory_restart fired for this instance */
     bool high_seen;   /* v1: memory_high crossed (journalled once) */
@@ -42,6 +44,9 @@ struct guard {
     struct trend trend;
     struct trend_fit leak; /* the fit when the leak was reported */
     uint64_t sample_count;
+    uint64_t last_sample_ms;
+    uint64_t wake_pressure;        /* samples the PSI trigger asked for */
+    uint64_t wake_events;          /* samples a memory.events change asked for */
     uint64_t memory_restart_count; /* over the service's life */
     uint64_t storm_count;
 };

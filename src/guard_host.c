@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "log.h"
 #include "loop.h"
 #include "service.h"
@@ -160,19 +161,14 @@ static void on_psi(struct loop *loop, int fd, uint32_t events, void *ctx)
 static int open_psi(struct supervisor *sup)
 {
     const struct warden_config *c = sup->cfg;
-    int fd = open("/proc/pressure/memory", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) {
-        return -errno;
-    }
-    char trig[64];
     uint64_t window_us = c->host_pressure_window_ms * 1000u;
-    int n = snprintf(trig, sizeof(trig), "full %llu %llu",
-                     (unsigned long long)(window_us * c->host_max_pressure_pct / 100u),
-                     (unsigned long long)window_us);
-    if (write(fd, trig, (size_t)n + 1) < 0) {
-        int e = errno;
-        (void)close(fd);
-        return -e;
+    int fd = psi_trigger_open(AT_FDCWD, "/proc/pressure/memory", "full",
+                              window_us * c->host_max_pressure_pct / 100u, &window_us);
+    if (fd >= 0 && window_us != c->host_pressure_window_ms * 1000u) {
+        log_warnx("max_pressure: the kernel takes only 2 s multiples as PSI windows without "
+                  "CAP_SYS_RESOURCE: watching %llu%% over %llu ms",
+                  (unsigned long long)c->host_max_pressure_pct,
+                  (unsigned long long)(window_us / 1000u));
     }
     return fd;
 }
