@@ -19,7 +19,11 @@ LDFLAGS += -Wl,-z,relro,-z,now
 # jansson and inih are linked from their Debian packages' static archives: only warden maps
 # them, so as shared objects their pages (plus relocation and GOT pages) were private to
 # warden anyway, about 30 kB more of its resident memory. libc stays shared.
+ifeq ($(STATIC),)
 LDLIBS  += -Wl,-Bstatic -linih -ljansson -Wl,-Bdynamic
+else
+LDLIBS  += -linih -ljansson
+endif
 
 ifneq ($(SAN),)
 CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

@@ -5,6 +5,7 @@
 #define WARDEN_BOUNDS_H
 
 #define SERVICES_MAX      64u   /* services in one config */
+#define METRICS_ADDR_MAX  64u   /* "[IPV6]:PORT" of the metrics server, NUL included */
 #define SERVICE_NAME_MAX  48u   /* bytes incl. NUL; [A-Za-z0-9_.-], no leading dot */
 #define COMMAND_BYTES_MAX 1024u /* bytes of a `command =` value incl. NUL */
 #define COMMAND_ARGV_MAX  64u   /* words in a command */

@@ -19,6 +19,7 @@
 #include "journal.h"
 #include "log.h"
 #include "supervisor.h"
+#include "metrics.h"
 #include "units.h"
 
 static const char usage_text[] =
@@ -47,6 +48,7 @@ static const char run_usage[] =
         "  --pids-warn N          journal a process-tree snapshot when N tasks are crossed\n"
         "  --pids-kill N          freeze, snapshot and kill the whole service at N tasks\n"
         "  --fork-rate N/s        the same when tasks grow by N within one second\n"
+        "  --metrics ADDR:PORT    serve Prometheus /metrics (e.g. 127.0.0.1:9101)\n"
         "  --pids-max N           hard cap on processes and threads\n"
         "  --restart POLICY       always | on-failure (default) | never\n"
         "  --restart-max N        give up after N consecutive failures (0: never)\n"
@@ -254,6 +256,18 @@ static int run_option(int ch, const char *arg, struct warden_config *cfg, struct
     case 'F':
         rc = units_parse_rate(arg, 1, 4194304, &sc->fork_rate, &eb);
         return rc ? bad_opt("--fork-rate", &eb) : 0;
+    case 'X': {
+        struct metrics_addr a;
+        if (strlen(arg) >= sizeof(cfg->metrics) ||
+            metrics_parse_addr(arg, &a, eb.msg, sizeof(eb.msg)) < 0) {
+            if (strlen(arg) >= sizeof(cfg->metrics)) {
+                (void)snprintf(eb.msg, sizeof(eb.msg), "address too long");
+            }
+            return bad_opt("--metrics", &eb);
+        }
+        (void)snprintf(cfg->metrics, sizeof(cfg->metrics), "%s", arg);
+        return 0;
+    }
     case 'r':
         if (strcmp(arg, "always") == 0) {
             sc->restart = RESTART_ALWAYS;
@@ -349,6 +363,7 @@ int cli_run(int argc, char **argv)
                                          {"pids-warn", required_argument, NULL, 'w'},
                                          {"pids-kill", required_argument, NULL, 'K'},
                                          {"fork-rate", required_argument, NULL, 'F'},
+                                         {"metrics", required_argument, NULL, 'X'},
                                          {"restart", required_argument, NULL, 'r'},
                                          {"restart-max", required_argument, NULL, 'R'},
                                          {"backoff", required_argument, NULL, 'b'},

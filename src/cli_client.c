@@ -315,6 +315,20 @@ static int cmd_events(const struct client_opts *o)
     return rc < 0 ? CLI_RUNTIME : CLI_OK;
 }
 
+// `warden metrics`: what /metrics serves, printed once (no HTTP server needed).
+static int cmd_metrics(const struct client_opts *o)
+{
+    json_t *resp = NULL;
+    int rc = ask(o, "metrics", &resp);
+    if (rc) {
+        return rc;
+    }
+    const char *text = json_string_value(json_object_get(resp, "text"));
+    (void)fputs(text ? text : "", stdout);
+    json_decref(resp);
+    return text ? CLI_OK : CLI_RUNTIME;
+}
+
 int cli_client(const char *cmd, int argc, char **argv)
 {
     struct client_opts o = {0};
@@ -327,6 +341,9 @@ int cli_client(const char *cmd, int argc, char **argv)
     }
     if (strcmp(cmd, "events") == 0) {
         return cmd_events(&o);
+    }
+    if (strcmp(cmd, "metrics") == 0) {
+        return cmd_metrics(&o);
     }
     return cmd_control(&o, cmd);
 }

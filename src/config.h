@@ -55,7 +55,8 @@ struct warden_config {
     char file[WARDEN_PATH_MAX]; /* path given to config_load, "" for `warden run` */
     char state_dir[WARDEN_PATH_MAX];
     char socket[WARDEN_PATH_MAX];
-    uint64_t host_memory_bytes; /* input: basis for "N%" sizes; 0 refuses percentages */
+    char metrics[METRICS_ADDR_MAX]; /* "ADDR:PORT" of the /metrics server, "" when off */
+    uint64_t host_memory_bytes;     /* input: basis for "N%" sizes; 0 refuses percentages */
     /* [host] guard (off when both are 0) */
     uint64_t host_min_available_bytes; /* act when MemAvailable drops below */
     uint64_t host_max_pressure_pct;    /* act when memory PSI "full" stays above (1..100)... */

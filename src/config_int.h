@@ -21,6 +21,7 @@ enum section_kind {
 
 enum value_kind {
     VAL_PATH, // absolute, shorter than max bytes
+    VAL_ADDR, // a metrics listen address (metrics_parse_addr)
     VAL_COMMAND,
     VAL_USER,
     VAL_POLICY,

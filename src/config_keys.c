@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config_int.h"
+#include "metrics.h"
 
 #define PWBUF_BYTES          4096u      // getpwnam_r scratch (glibc suggests 1024)
 #define MEMORY_MAX_MIN_BYTES (1u << 20) // a smaller hard cap kills any service at start
@@ -25,6 +26,7 @@
 const struct key_def config_keys[] = {
         {"state_dir", SECT_WARDEN, VAL_PATH, W(state_dir), 0, WARDEN_PATH_MAX},
         {"socket", SECT_WARDEN, VAL_PATH, W(socket), 0, SOCKET_PATH_MAX},
+        {"metrics", SECT_WARDEN, VAL_ADDR, W(metrics), 0, 0},
         {"command", SECT_SERVICE, VAL_COMMAND, S(command), 0, 0},
         {"user", SECT_SERVICE, VAL_USER, S(user), 0, 0},
         {"memory_max", SECT_SERVICE, VAL_SIZE, S(memory_max_bytes), MEMORY_MAX_MIN_BYTES,
@@ -73,6 +75,18 @@ static int set_path(char *dst, size_t max, const char *value, struct errbuf *eb)
     }
     (void)snprintf(forms, sizeof(forms), "an absolute path of at most %zu bytes", max - 1);
     return bad_value(eb, "path", value, value[0] != '/' ? "not absolute" : "too long", forms);
+}
+
+static int set_addr(struct warden_config *cfg, const char *value, struct errbuf *eb)
+{
+    struct metrics_addr a;
+    char err[sizeof(eb->msg)];
+    if (strlen(value) >= sizeof(cfg->metrics) || metrics_parse_addr(value, &a, err, sizeof(err))) {
+        return errbuf_set(eb, "%s",
+                          strlen(value) >= sizeof(cfg->metrics) ? "address too long" : err);
+    }
+    memcpy(cfg->metrics, value, strlen(value) + 1);
+    return 0;
 }
 
 static int set_command(struct svc_config *sc, const char *value, struct errbuf *eb)
@@ -182,6 +196,8 @@ int config_set_value(struct warden_config *cfg, struct svc_config *sc, const str
     switch (def->kind) {
     case VAL_PATH:
         return set_path(base + def->offset, def->max, value, eb);
+    case VAL_ADDR:
+        return set_addr(cfg, value, eb);
     case VAL_COMMAND:
         return set_command(sc, value, eb);
     case VAL_USER:

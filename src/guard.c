@@ -358,6 +358,7 @@ static bool sample(struct service *svc, uint64_t now_ms, const char *via, uint64
     }
     g->sample_count++;
     g->last_sample_ms = now_ms;
+    g->mem_seen_max = *mem > g->mem_seen_max ? *mem : g->mem_seen_max;
     uint64_t growth = c->fork_rate ? pids_growth(g, now_ms, *pids) : 0;
     g->rate_growth = growth;
     if (c->pids_kill && !g->storm_fired && *pids >= c->pids_kill) {

@@ -45,6 +45,7 @@ struct guard {
     struct trend_fit leak; /* the fit when the leak was reported */
     uint64_t sample_count;
     uint64_t last_sample_ms;
+    uint64_t mem_seen_max;         /* highest usage sampled since the last history tick */
     uint64_t wake_pressure;        /* samples the PSI trigger asked for */
     uint64_t wake_events;          /* samples a memory.events change asked for */
     uint64_t memory_restart_count; /* over the service's life */

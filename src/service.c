@@ -618,7 +618,7 @@ void service_guard_kill(struct service *svc, const char *reason, json_t *fields)
     }
     svc->guard_reason = reason;
     (void)cgroup_kill(&svc->sup->cgs, &svc->cg, SIGKILL); // frozen or not: SIGKILL ends it
-    sup_event(svc->sup, svc, reason, fields, true);         // then journal (fsync) it
+    sup_event(svc->sup, svc, reason, fields, true);       // then journal (fsync) it
 }
 
 void service_guard_drain(struct service *svc, const char *reason, json_t *fields)

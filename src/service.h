@@ -14,6 +14,7 @@
 #include "cgroup.h"
 #include "config.h"
 #include "guard.h"
+#include "history.h"
 #include "logs.h"
 #include "policy.h"
 
@@ -80,6 +81,8 @@ struct service {
     bool guard_restart;       /* this instance is being replaced by memory_restart */
     unsigned kill_graces;     /* KILL_GRACE_MS periods waited after SIGKILL */
     struct guard guard;
+    struct history hist;        /* memory and pids, a point a second (observe.c) */
+    uint64_t log_dropped_lines; /* output lines the rate limit dropped */
     /* output line buffers (pointers into a table of service.c: kept out of this struct so
      * idle services stay on few pages) */
     struct linebuf *out_lb;

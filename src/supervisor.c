@@ -23,6 +23,8 @@
 
 #include "log.h"
 #include "logs.h"
+#include "metrics.h"
+#include "observe.h"
 
 // Signals warden takes through its signalfd; the rest keep their defaults.
 static const int handled_signals[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
@@ -308,6 +310,21 @@ static json_t *status_response(struct supervisor *sup, const char *name)
     return json_pack("{s:b, s:o, s:o}", "ok", 1, "warden", warden_json(sup), "services", list);
 }
 
+// `warden metrics`: the /metrics text, in a buffer mapped for this request only.
+static json_t *metrics_json(struct supervisor *sup)
+{
+    char *buf = mmap(NULL, METRICS_BODY_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                     -1, 0);
+    if (buf == MAP_FAILED) {
+        return error_response(1, "out of memory for the metrics text");
+    }
+    int n = observe_metrics_text(sup, buf, METRICS_BODY_MAX);
+    json_t *r = n < 0 ? error_response(1, "metrics text larger than %u bytes", METRICS_BODY_MAX)
+                      : json_pack("{s:b, s:s#}", "ok", 1, "text", buf, (int)n);
+    (void)munmap(buf, METRICS_BODY_MAX);
+    return r;
+}
+
 static json_t *on_request(json_t *req, void *ctx)
 {
     struct supervisor *sup = ctx;
@@ -322,6 +339,9 @@ static json_t *on_request(json_t *req, void *ctx)
     }
     if (strcmp(cmd, "status") == 0) {
         return status_response(sup, name);
+    }
+    if (strcmp(cmd, "metrics") == 0) {
+        return metrics_json(sup);
     }
     if (strcmp(cmd, "events") == 0) {
         return json_pack("{s:b, s:o}", "ok", 1, "warden", warden_json(sup));
@@ -464,6 +484,14 @@ int sup_run(struct supervisor *sup)
     if (mlockall(MCL_CURRENT | MCL_ONFAULT) < 0) {
         log_warn("unable to lock warden's memory (continuing; needs CAP_IPC_LOCK)");
     }
+    // After the lock: libmicrohttpd (and GnuTLS behind it) is loaded only when metrics are
+    // on, and its pages are not locked with warden's own.
+    char msg[300];
+    if (observe_init(sup, msg, sizeof(msg)) < 0) {
+        log_warnx("%s", msg);
+        observe_fini(sup);
+        return 1;
+    }
     sup_event(sup, NULL, "warden-start",
               json_pack("{s:s, s:s, s:i, s:I}", "version", WARDEN_VERSION, "cgroup",
                         cgroup_kind_name(sup->cgs.kind), "pid", (int)getpid(), "services",
@@ -484,6 +512,7 @@ int sup_run(struct supervisor *sup)
     }
     cgroup_teardown(&sup->cgs);
     guard_host_fini(sup);
+    observe_fini(sup);
     if (sup->ctl_ok) {
         control_close(&sup->ctl);
     }

@@ -20,6 +20,8 @@
 #include "loop.h"
 #include "service.h"
 
+struct metrics_server;
+
 struct supervisor {
     struct loop *loop;
     struct warden_config *cfg;
@@ -42,6 +44,10 @@ struct supervisor {
     uint64_t orphans_reaped;
     uint64_t journal_errors;
     struct host_guard host;
+    int history_timer;              /* 1 s history tick (observe.c) */
+    int metrics_timer;              /* libmicrohttpd's next timeout */
+    struct metrics_server *metrics; /* NULL when [warden] metrics is unset */
+    uint64_t start_wall_ms;
     /* last, and not zeroed by sup_init (static storage is zero already; service_init and
      * control_open set up what they use), so idle slots and buffers stay unmapped */
     struct service services[SERVICES_MAX];

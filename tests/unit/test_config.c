@@ -274,8 +274,14 @@ static void test_bad_warden_values(void **state)
     expect_one_error(3, "[warden] socket: invalid path",
                      "(too long): expected an absolute path "
                      "of at most 107 bytes");
-    assert_int_equal(load("[warden]\nmetrics = 127.0.0.1:9464\n"), -EINVAL);
-    expect_one_error(2, "[warden] unknown key \"metrics\": expected one of state_dir, socket",
+    assert_int_equal(load("[warden]\nmetrics = 127.0.0.1:9464\n"), 0);
+    assert_string_equal(cfg.metrics, "127.0.0.1:9464");
+    assert_int_equal(load("[warden]\nmetrics = localhost:9464\n"), -EINVAL);
+    expect_one_error(2, "[warden] metrics: invalid metrics address \"localhost:9464\"",
+                     "expected IPV4:PORT");
+    assert_int_equal(load("[warden]\nmetric = 1\n"), -EINVAL);
+    expect_one_error(2, "[warden] unknown key \"metric\": expected one of state_dir, socket, "
+                        "metrics",
                      NULL);
     assert_int_equal(load("[warden]\nsocket = /a\nsocket = /b\n"), -EINVAL);
     expect_one_error(3, "[warden] socket: set twice (first on line 2)", NULL);

@@ -1,0 +1,784 @@
+// SPDX-License-Identifier: MIT
+// Fixed-size history files: a 128-byte header and two rings at fixed offsets, written with
+// pwrite(2) only. A new second costs two pwrites (the point, then the header with the new
+// indexes) until the fine ring is full, three after (header marked busy, point, header: see
+// record_write), as does a same-second merge; a minute boundary adds the same for the
+// minute record. Nothing is fsynced (history, not the journal): a crash between the record
+// and the header loses that record only.
+// Choices: the header carries an FNV-1a checksum, so a torn header is detected and the file
+// rebuilt rather than trusted; below count entries a ring has not wrapped, so next == valid
+// and the count of appends are checked against each other; every integer is little-endian
+// on disk (a no-op on x86 and arm64).
+#include "history.h"
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <assert.h>
+#include <dirent.h>
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bounds.h"
+#include "config.h"
+
+#define HIST_MAGIC         "WDNHIST1"
+#define HIST_VERSION       1u
+#define HIST_NAME_BYTES    48u // service name incl. NUL, zero-padded
+#define HIST_DIR           "history"
+#define HIST_SUFFIX        ".hist"
+#define HIST_FILE_NAME     (SERVICE_NAME_MAX + sizeof(HIST_SUFFIX)) // NAME + ".hist" + NUL
+#define HIST_LOAD_TRIES    3u // reads of a file that changes (or looks torn) while loaded
+#define HIST_FINE_OFFSET   ((off_t)HISTORY_HEADER_BYTES)
+#define HIST_COARSE_OFFSET (HIST_FINE_OFFSET + (off_t)HISTORY_FINE_COUNT * HISTORY_POINT_BYTES)
+
+// The on-disk header. Fields after magic are little-endian; checksum covers bytes 0..123.
+struct hist_header {
+    char magic[8];
+    uint32_t version;
+    uint32_t header_bytes;
+    uint32_t fine_count;
+    uint32_t coarse_count;
+    uint32_t point_bytes;
+    uint32_t minute_bytes;
+    uint32_t fine_next;  // slot of the next fine point
+    uint32_t fine_valid; // fine points written (<= fine_count)
+    uint32_t coarse_next;
+    uint32_t coarse_valid;
+    char name[HIST_NAME_BYTES];
+    uint64_t fine_total;   // fine points ever appended: next and valid follow from it, and a
+    uint64_t coarse_total; // reader tells "unchanged" from "wrapped round exactly once"
+    uint32_t write_seq;    // odd while a record readers may be reading is rewritten
+    uint32_t reserved[2];  // 0
+    uint32_t checksum;
+};
+
+static_assert(sizeof(struct hist_header) == HISTORY_HEADER_BYTES, "header layout");
+static_assert(offsetof(struct hist_header, checksum) == HISTORY_HEADER_BYTES - 4, "checksum");
+static_assert(sizeof(struct hist_point) == HISTORY_POINT_BYTES, "point layout");
+static_assert(sizeof(struct hist_minute) == HISTORY_MINUTE_BYTES, "minute layout");
+static_assert(SERVICE_NAME_MAX <= HIST_NAME_BYTES, "a service name fits the header");
+static_assert(sizeof(struct history) <= 256 + SERVICE_NAME_MAX, "struct history stays small");
+
+// FNV-1a, 32 bits: enough to tell a torn or scribbled header from a written one.
+static uint32_t fnv1a(const void *buf, size_t len)
+{
+    const unsigned char *p = buf;
+    uint32_t hash = 2166136261u;
+    for (size_t i = 0; i < len; i++) {
+        hash = (hash ^ p[i]) * 16777619u;
+    }
+    return hash;
+}
+
+// Byte order: each conversion is its own inverse (htole == letoh), so one function serves
+// both directions.
+static void point_le(struct hist_point *p)
+{
+    p->t_ms = htole64(p->t_ms);
+    p->mem_bytes = htole64(p->mem_bytes);
+    p->mem_peak_bytes = htole64(p->mem_peak_bytes);
+    p->pids = htole32(p->pids);
+    p->pad = htole32(p->pad);
+}
+
+static void minute_le(struct hist_minute *m)
+{
+    m->t_ms = htole64(m->t_ms);
+    m->mem_min_bytes = htole64(m->mem_min_bytes);
+    m->mem_avg_bytes = htole64(m->mem_avg_bytes);
+    m->mem_max_bytes = htole64(m->mem_max_bytes);
+    m->mem_peak_max_bytes = htole64(m->mem_peak_max_bytes);
+    m->pids_min = htole32(m->pids_min);
+    m->pids_avg = htole32(m->pids_avg);
+    m->pids_max = htole32(m->pids_max);
+    m->samples = htole32(m->samples);
+}
+
+static void header_le(struct hist_header *hd)
+{
+    uint32_t *fields[] = {&hd->version,     &hd->header_bytes, &hd->fine_count, &hd->coarse_count,
+                          &hd->point_bytes, &hd->minute_bytes, &hd->fine_next,  &hd->fine_valid,
+                          &hd->coarse_next, &hd->coarse_valid, &hd->write_seq};
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        *fields[i] = htole32(*fields[i]);
+    }
+    hd->fine_total = htole64(hd->fine_total);
+    hd->coarse_total = htole64(hd->coarse_total);
+}
+
+static int pwrite_all(int fd, const void *buf, size_t len, off_t off)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = pwrite(fd, p, len, off);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return n < 0 ? -errno : -EIO;
+        }
+        p += n;
+        len -= (size_t)n;
+        off += n;
+    }
+    return 0;
+}
+
+// Read exactly len bytes; the file ending first (it was cut under us) is -EIO.
+static int pread_all(int fd, void *buf, size_t len, off_t off)
+{
+    char *p = buf;
+    while (len > 0) {
+        ssize_t n = pread(fd, p, len, off);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return n < 0 ? -errno : -EIO;
+        }
+        p += n;
+        len -= (size_t)n;
+        off += n;
+    }
+    return 0;
+}
+
+static off_t fine_off(uint32_t slot)
+{
+    return HIST_FINE_OFFSET + (off_t)slot * HISTORY_POINT_BYTES;
+}
+
+static off_t coarse_off(uint32_t slot)
+{
+    return HIST_COARSE_OFFSET + (off_t)slot * HISTORY_MINUTE_BYTES;
+}
+
+// Header of h's indexes and name, in disk byte order with its checksum.
+static void header_pack(const struct history *h, struct hist_header *hd)
+{
+    memset(hd, 0, sizeof(*hd));
+    memcpy(hd->magic, HIST_MAGIC, sizeof(hd->magic));
+    hd->version = HIST_VERSION;
+    hd->header_bytes = HISTORY_HEADER_BYTES;
+    hd->fine_count = HISTORY_FINE_COUNT;
+    hd->coarse_count = HISTORY_COARSE_COUNT;
+    hd->point_bytes = HISTORY_POINT_BYTES;
+    hd->minute_bytes = HISTORY_MINUTE_BYTES;
+    hd->fine_next = h->fine_next;
+    hd->fine_valid = h->fine_valid;
+    hd->coarse_next = h->coarse_next;
+    hd->coarse_valid = h->coarse_valid;
+    hd->fine_total = h->fine_total;
+    hd->coarse_total = h->coarse_total;
+    hd->write_seq = h->write_seq;
+    memcpy(hd->name, h->name, sizeof(h->name)); // NUL-terminated, zero-padded
+    header_le(hd);
+    hd->checksum = htole32(fnv1a(hd, offsetof(struct hist_header, checksum)));
+}
+
+// One ring's indexes agree with the count of appends: next == total % count, and valid is
+// total until the ring has wrapped, count after.
+static bool ring_ok(uint32_t next, uint32_t valid, uint64_t total, uint32_t count)
+{
+    return next == total % count && valid == (total < count ? total : count);
+}
+
+// Check a header read from disk (converting it to host order); name NULL skips the name.
+static bool header_unpack(struct hist_header *hd, const char *name)
+{
+    if (memcmp(hd->magic, HIST_MAGIC, sizeof(hd->magic)) != 0 ||
+        le32toh(hd->checksum) != fnv1a(hd, offsetof(struct hist_header, checksum))) {
+        return false;
+    }
+    header_le(hd);
+    if (hd->version != HIST_VERSION || hd->header_bytes != HISTORY_HEADER_BYTES ||
+        hd->fine_count != HISTORY_FINE_COUNT || hd->coarse_count != HISTORY_COARSE_COUNT ||
+        hd->point_bytes != HISTORY_POINT_BYTES || hd->minute_bytes != HISTORY_MINUTE_BYTES) {
+        return false;
+    }
+    if (!ring_ok(hd->fine_next, hd->fine_valid, hd->fine_total, HISTORY_FINE_COUNT) ||
+        !ring_ok(hd->coarse_next, hd->coarse_valid, hd->coarse_total, HISTORY_COARSE_COUNT)) {
+        return false;
+    }
+    if (memchr(hd->name, '\0', sizeof(hd->name)) == NULL) {
+        return false;
+    }
+    return name == NULL || strcmp(hd->name, name) == 0;
+}
+
+// Read and check the header of an open file of the right size: 0, -EBADMSG or -errno.
+static int header_read(int fd, const char *name, struct hist_header *hd)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        return -errno;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        return -EINVAL;
+    }
+    if (st.st_size != (off_t)HISTORY_FILE_BYTES) {
+        return -EBADMSG;
+    }
+    int rc = pread_all(fd, hd, sizeof(*hd), 0);
+    if (rc != 0) {
+        return rc;
+    }
+    return header_unpack(hd, name) ? 0 : -EBADMSG;
+}
+
+static int header_write(struct history *h)
+{
+    struct hist_header hd;
+    header_pack(h, &hd);
+    int rc = pwrite_all(h->fd, &hd, sizeof(hd), 0);
+    if (rc != 0) {
+        h->write_error_count++;
+    }
+    return rc;
+}
+
+// A record rewritten in place where a reader may be copying it (a same-second or same-minute
+// merge, or the oldest record of a full ring, which an append replaces) is bracketed like a
+// seqlock: the header's write_seq is odd from before the record's pwrite until the header
+// that follows it, so a reader whose copy overlapped that write sees write_seq odd or
+// changed. An append past the valid records needs no bracket: readers do not read there.
+static int record_write(struct history *h, const void *rec, size_t len, off_t off, bool visible)
+{
+    if (visible) {
+        h->write_seq |= 1u;
+        int rc = header_write(h);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    int rc = pwrite_all(h->fd, rec, len, off);
+    if (rc != 0) {
+        h->write_error_count++;
+    }
+    return rc;
+}
+
+// Write the header after a record (even when the record failed: it clears the busy mark).
+static int header_commit(struct history *h)
+{
+    h->write_seq += h->write_seq & 1u;
+    return header_write(h);
+}
+
+// Name of the file for a valid service name: 0 or -EINVAL.
+static int file_name(const char *name, char *buf, size_t size)
+{
+    if (name == NULL || config_check_name(name, NULL) != 0) {
+        return -EINVAL;
+    }
+    int n = snprintf(buf, size, "%s" HIST_SUFFIX, name);
+    return n < 0 || (size_t)n >= size ? -EINVAL : 0;
+}
+
+// Open STATE_DIR/history, making it (0700) when create is set: the fd or -errno.
+static int hist_dir_open(const char *state_dir, bool create)
+{
+    int sfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (sfd < 0) {
+        return -errno;
+    }
+    if (create && mkdirat(sfd, HIST_DIR, 0700) != 0 && errno != EEXIST) {
+        int e = errno;
+        (void)close(sfd);
+        return -e;
+    }
+    int dfd = openat(sfd, HIST_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int e = errno;
+    (void)close(sfd);
+    return dfd < 0 ? -e : dfd;
+}
+
+// Open the file of name under state_dir (never through a symlink): the fd or -errno.
+static int hist_file_open(const char *state_dir, const char *name, int flags)
+{
+    char fname[HIST_FILE_NAME];
+    int rc = file_name(name, fname, sizeof(fname));
+    if (rc != 0) {
+        return rc;
+    }
+    int dfd = hist_dir_open(state_dir, (flags & O_CREAT) != 0);
+    if (dfd < 0) {
+        return dfd;
+    }
+    int fd = openat(dfd, fname, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
+    int e = errno;
+    (void)close(dfd);
+    return fd < 0 ? -e : fd;
+}
+
+// Empty the file and give it its full size, then write an empty header.
+static int file_rebuild(struct history *h)
+{
+    if (ftruncate(h->fd, 0) != 0 || ftruncate(h->fd, (off_t)HISTORY_FILE_BYTES) != 0) {
+        return -errno;
+    }
+    // Reserve the blocks now so a full disk later does not fail the pwrites into holes.
+    // Best effort: some file systems (tmpfs before 3.5, NFS v3) refuse, and a sparse file
+    // still works while there is room.
+    (void)fallocate(h->fd, 0, 0, (off_t)HISTORY_FILE_BYTES);
+    h->fine_next = h->fine_valid = h->coarse_next = h->coarse_valid = 0;
+    h->fine_total = h->coarse_total = 0;
+    return header_write(h);
+}
+
+// Recover the newest fine point and the newest coarse minute from a checked file.
+static int tails_read(struct history *h)
+{
+    if (h->fine_valid > 0) {
+        uint32_t slot = (h->fine_next + HISTORY_FINE_COUNT - 1) % HISTORY_FINE_COUNT;
+        int rc = pread_all(h->fd, &h->last, sizeof(h->last), fine_off(slot));
+        if (rc != 0) {
+            return rc;
+        }
+        point_le(&h->last);
+    }
+    if (h->coarse_valid > 0) {
+        uint32_t slot = (h->coarse_next + HISTORY_COARSE_COUNT - 1) % HISTORY_COARSE_COUNT;
+        uint64_t t_ms;
+        int rc = pread_all(h->fd, &t_ms, sizeof(t_ms), coarse_off(slot));
+        if (rc != 0) {
+            return rc;
+        }
+        h->coarse_last_minute = le64toh(t_ms) / 60000u;
+    }
+    return 0;
+}
+
+int history_open(struct history *h, const char *state_dir, const char *name)
+{
+    memset(h, 0, sizeof(*h));
+    int fd = hist_file_open(state_dir, name, O_RDWR | O_CREAT);
+    if (fd < 0) {
+        h->fd = -1;
+        return fd;
+    }
+    h->fd = fd;
+    memcpy(h->name, name, strlen(name) + 1); // checked: shorter than SERVICE_NAME_MAX
+    struct stat st;
+    struct hist_header hd = {0}; // filled by header_read (zeroed for the analyzer)
+    int rc = fstat(h->fd, &st) != 0 ? -errno : 0;
+    if (rc == 0 && !S_ISREG(st.st_mode)) {
+        rc = -EINVAL; // a device or fifo named like a history file
+    } else if (rc == 0 && st.st_size == 0) {
+        h->created = true; // new (or left empty by a crash right after creation)
+        rc = file_rebuild(h);
+    } else if (rc == 0) {
+        rc = header_read(h->fd, name, &hd);
+        if (rc == -EBADMSG) {
+            h->recreated = true;
+            rc = file_rebuild(h);
+        } else if (rc == 0) {
+            h->fine_next = hd.fine_next;
+            h->fine_valid = hd.fine_valid;
+            h->coarse_next = hd.coarse_next;
+            h->coarse_valid = hd.coarse_valid;
+            h->fine_total = hd.fine_total;
+            h->coarse_total = hd.coarse_total;
+            h->write_seq = hd.write_seq; // odd: a writer died mid-record, cleared now
+            rc = tails_read(h);
+            rc = rc == 0 && (h->write_seq & 1u) ? header_commit(h) : rc;
+        }
+    }
+    if (rc != 0) {
+        (void)close(h->fd);
+        h->fd = -1;
+    }
+    return rc;
+}
+
+// Write the running minute to the coarse ring (over the newest record when it is the same
+// minute, merged at its first sample after a reopen) and empty the accumulator.
+static int acc_flush(struct history *h)
+{
+    struct hist_acc *a = &h->acc;
+    if (a->samples == 0) {
+        return 0;
+    }
+    uint32_t n = a->avg_samples ? a->avg_samples : 1;
+    struct hist_minute m = {.t_ms = a->minute * 60000u,
+                            .mem_min_bytes = a->mem_min_bytes,
+                            .mem_avg_bytes = a->mem_sum_bytes / n,
+                            .mem_max_bytes = a->mem_max_bytes,
+                            .mem_peak_max_bytes = a->peak_max_bytes,
+                            .pids_min = a->pids_min,
+                            .pids_avg = (uint32_t)(a->pids_sum / n),
+                            .pids_max = a->pids_max,
+                            .samples = a->samples};
+    bool rewrite = a->rewrite && h->coarse_valid > 0;
+    uint32_t slot = rewrite ? (h->coarse_next + HISTORY_COARSE_COUNT - 1) % HISTORY_COARSE_COUNT
+                            : h->coarse_next;
+    memset(a, 0, sizeof(*a));
+    minute_le(&m);
+    bool visible = rewrite || h->coarse_valid == HISTORY_COARSE_COUNT;
+    int rc = record_write(h, &m, sizeof(m), coarse_off(slot), visible);
+    if (rc == 0) {
+        h->coarse_last_minute = le64toh(m.t_ms) / 60000u;
+    }
+    if (rc == 0 && !rewrite) {
+        h->coarse_next = (h->coarse_next + 1) % HISTORY_COARSE_COUNT;
+        h->coarse_total++;
+        h->coarse_valid += h->coarse_valid < HISTORY_COARSE_COUNT;
+    }
+    int rc2 = header_commit(h);
+    return rc ? rc : rc2;
+}
+
+// Start accumulating minute; when it is the newest coarse record already (warden closed
+// and reopened within the minute), continue from that record so the minute is not split.
+static int acc_start(struct history *h, uint64_t minute)
+{
+    struct hist_acc *a = &h->acc;
+    memset(a, 0, sizeof(*a));
+    a->minute = minute;
+    if (h->coarse_valid == 0 || h->coarse_last_minute != minute) {
+        return 0;
+    }
+    uint32_t slot = (h->coarse_next + HISTORY_COARSE_COUNT - 1) % HISTORY_COARSE_COUNT;
+    struct hist_minute m;
+    int rc = pread_all(h->fd, &m, sizeof(m), coarse_off(slot));
+    if (rc != 0) {
+        return rc;
+    }
+    minute_le(&m);
+    a->rewrite = true;
+    if (m.samples == 0) {
+        return 0; // nothing to merge: the record is replaced
+    }
+    a->mem_min_bytes = m.mem_min_bytes;
+    a->mem_max_bytes = m.mem_max_bytes;
+    a->peak_max_bytes = m.mem_peak_max_bytes;
+    a->pids_min = m.pids_min;
+    a->pids_max = m.pids_max;
+    a->samples = m.samples;
+    // The sums come back from the floored averages: off by less than one unit per sample.
+    a->avg_samples = m.samples;
+    a->pids_sum = (uint64_t)m.pids_avg * m.samples; // < 2^64: both factors < 2^32
+    if (__builtin_mul_overflow(m.mem_avg_bytes, (uint64_t)m.samples, &a->mem_sum_bytes)) {
+        a->mem_sum_bytes = m.mem_avg_bytes;
+        a->avg_samples = 1;
+    }
+    return 0;
+}
+
+static void acc_add(struct hist_acc *a, uint64_t mem_bytes, uint64_t peak_bytes, uint32_t pids)
+{
+    if (a->samples == 0 || mem_bytes < a->mem_min_bytes) {
+        a->mem_min_bytes = mem_bytes;
+    }
+    if (a->samples == 0 || pids < a->pids_min) {
+        a->pids_min = pids;
+    }
+    a->mem_max_bytes = mem_bytes > a->mem_max_bytes ? mem_bytes : a->mem_max_bytes;
+    a->peak_max_bytes = peak_bytes > a->peak_max_bytes ? peak_bytes : a->peak_max_bytes;
+    a->pids_max = pids > a->pids_max ? pids : a->pids_max;
+    if (a->samples < UINT32_MAX) {
+        a->samples++;
+    }
+    // The average leaves out a sample whose memory would overflow the sum (2^64 bytes in a
+    // minute: 30,000 samples at the 2 ms guard rate of 600 TB each) or past 2^32 samples.
+    uint64_t sum;
+    if (a->avg_samples < UINT32_MAX && !__builtin_add_overflow(a->mem_sum_bytes, mem_bytes, &sum)) {
+        a->mem_sum_bytes = sum;
+        a->pids_sum += pids; // < 2^64: fewer than 2^32 terms below 2^32
+        a->avg_samples++;
+    }
+}
+
+// Put a sample of second sec into the fine ring: merge into the newest point or append.
+static int fine_put(struct history *h, uint64_t sec, uint64_t mem_bytes, uint64_t peak_bytes,
+                    uint32_t pids)
+{
+    bool merge = h->fine_valid > 0 && h->last.t_ms / 1000u == sec;
+    struct hist_point p = {.t_ms = sec * 1000u,
+                           .mem_bytes = mem_bytes,
+                           .mem_peak_bytes = peak_bytes,
+                           .pids = pids};
+    if (merge) {
+        p.mem_bytes = mem_bytes > h->last.mem_bytes ? mem_bytes : h->last.mem_bytes;
+        p.mem_peak_bytes =
+                peak_bytes > h->last.mem_peak_bytes ? peak_bytes : h->last.mem_peak_bytes;
+        p.pids = pids > h->last.pids ? pids : h->last.pids;
+    }
+    uint32_t slot =
+            merge ? (h->fine_next + HISTORY_FINE_COUNT - 1) % HISTORY_FINE_COUNT : h->fine_next;
+    struct hist_point disk = p;
+    point_le(&disk);
+    bool visible = merge || h->fine_valid == HISTORY_FINE_COUNT;
+    int rc = record_write(h, &disk, sizeof(disk), fine_off(slot), visible);
+    if (rc == 0) {
+        h->last = p;
+    }
+    if (rc == 0 && !merge) {
+        h->fine_next = (h->fine_next + 1) % HISTORY_FINE_COUNT;
+        h->fine_total++;
+        h->fine_valid += h->fine_valid < HISTORY_FINE_COUNT;
+    }
+    int rc2 = header_commit(h);
+    return rc ? rc : rc2;
+}
+
+int history_record(struct history *h, uint64_t wall_ms, uint64_t mem_bytes, uint64_t mem_peak_bytes,
+                   uint32_t pids)
+{
+    if (h->fd < 0) {
+        return -EBADF;
+    }
+    uint64_t sec = wall_ms / 1000u, last_sec = h->last.t_ms / 1000u;
+    if (h->fine_valid > 0 && sec < last_sec) {
+        if (last_sec - sec <= HISTORY_STEP_BACK_S) {
+            h->out_of_order_count++;
+            return 0;
+        }
+        h->clock_step_count++;
+    }
+    uint64_t minute = sec / 60u;
+    int rc = 0;
+    if (h->acc.samples > 0 && h->acc.minute != minute) {
+        rc = acc_flush(h);
+    }
+    if (h->acc.samples == 0) {
+        int rc2 = acc_start(h, minute);
+        rc = rc ? rc : rc2;
+    }
+    acc_add(&h->acc, mem_bytes, mem_peak_bytes, pids);
+    int rc3 = fine_put(h, sec, mem_bytes, mem_peak_bytes, pids);
+    return rc ? rc : rc3;
+}
+
+void history_close(struct history *h)
+{
+    if (h->fd < 0) {
+        return;
+    }
+    (void)acc_flush(h); // a failure is counted in write_error_count
+    (void)close(h->fd);
+    h->fd = -1;
+}
+
+// Read a ring's valid records, oldest first, into dst (valid * rec_bytes bytes): the part
+// from the oldest slot to the end of the ring, then the part from slot 0.
+static int ring_read(int fd, off_t base, size_t rec_bytes, uint32_t count, uint32_t next,
+                     uint32_t valid, void *dst)
+{
+    uint32_t start = (next + count - valid) % count;
+    uint32_t first = valid < count - start ? valid : count - start;
+    int rc = pread_all(fd, dst, (size_t)first * rec_bytes, base + (off_t)start * (off_t)rec_bytes);
+    if (rc == 0 && valid > first) {
+        rc = pread_all(fd, (char *)dst + (size_t)first * rec_bytes,
+                       (size_t)(valid - first) * rec_bytes, base);
+    }
+    return rc;
+}
+
+static int view_fill(int fd, const struct hist_header *hd, struct hist_view *out)
+{
+    if (hd->fine_valid > 0) {
+        out->fine = calloc(hd->fine_valid, sizeof(*out->fine));
+        if (out->fine == NULL) {
+            return -ENOMEM;
+        }
+    }
+    if (hd->coarse_valid > 0) {
+        out->coarse = calloc(hd->coarse_valid, sizeof(*out->coarse));
+        if (out->coarse == NULL) {
+            return -ENOMEM;
+        }
+    }
+    int rc = ring_read(fd, HIST_FINE_OFFSET, HISTORY_POINT_BYTES, HISTORY_FINE_COUNT, hd->fine_next,
+                       hd->fine_valid, out->fine);
+    if (rc == 0) {
+        rc = ring_read(fd, HIST_COARSE_OFFSET, HISTORY_MINUTE_BYTES, HISTORY_COARSE_COUNT,
+                       hd->coarse_next, hd->coarse_valid, out->coarse);
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    out->nfine = hd->fine_valid;
+    out->ncoarse = hd->coarse_valid;
+    for (size_t i = 0; i < out->nfine; i++) {
+        point_le(&out->fine[i]);
+    }
+    for (size_t i = 0; i < out->ncoarse; i++) {
+        minute_le(&out->coarse[i]);
+    }
+    return 0;
+}
+
+// A header still marked busy (write_seq odd) on the last try: the writer died, or stalls,
+// between the mark and the commit, and the record it was writing may be torn. That record is
+// the newest of a ring (a merge) or the oldest of a full one (an append): leave those out
+// rather than fail, so the history of a crashed warden stays readable.
+static void view_trim(struct hist_view *v)
+{
+    if (v->nfine == HISTORY_FINE_COUNT) {
+        memmove(v->fine, v->fine + 1, (v->nfine - 1) * sizeof(*v->fine));
+        v->nfine--;
+    }
+    v->nfine -= v->nfine > 0;
+    if (v->ncoarse == HISTORY_COARSE_COUNT) {
+        memmove(v->coarse, v->coarse + 1, (v->ncoarse - 1) * sizeof(*v->coarse));
+        v->ncoarse--;
+    }
+    v->ncoarse -= v->ncoarse > 0;
+}
+
+// One consistent read while the daemon may be writing: header, rings, header again. When
+// the totals or write_seq moved, or write_seq was odd (see record_write), or a header was
+// read half-written, the rings may mix two states, so it is read again. The writer writes
+// once a second and a read takes well under a millisecond, so a second try practically
+// always succeeds. On the last try a busy mark that stays put is taken as a dead writer.
+static int load_once(int fd, const char *name, struct hist_view *out, bool last_try)
+{
+    struct hist_header hd = {0}, again = {0}; // filled by header_read (zeroed for the analyzer)
+    int rc = header_read(fd, name, &hd);
+    if (rc == 0 && (hd.write_seq & 1u) && !last_try) {
+        rc = -EAGAIN;
+    }
+    if (rc == 0) {
+        rc = view_fill(fd, &hd, out);
+    }
+    if (rc == 0) {
+        rc = header_read(fd, name, &again);
+        rc = rc == -EBADMSG ? -EAGAIN : rc; // valid a moment ago: torn by a write
+    }
+    // Equal totals mean no append in between (the indexes follow from them, checked), an
+    // equal write_seq no rewrite in place.
+    if (rc == 0 && (hd.fine_total != again.fine_total || hd.coarse_total != again.coarse_total ||
+                    hd.write_seq != again.write_seq)) {
+        rc = -EAGAIN;
+    }
+    if (rc == 0 && (hd.write_seq & 1u)) {
+        view_trim(out);
+    }
+    if (rc != 0) {
+        history_view_free(out);
+    }
+    return rc == -EINVAL ? -EBADMSG : rc; // -EINVAL: not a regular file
+}
+
+int history_load(const char *state_dir, const char *name, struct hist_view *out)
+{
+    memset(out, 0, sizeof(*out));
+    int fd = hist_file_open(state_dir, name, O_RDONLY | O_NONBLOCK);
+    if (fd < 0) {
+        return fd;
+    }
+    int rc = -EAGAIN;
+    bool seen_valid = false; // a valid header once: a later bad one was torn by a write
+    for (unsigned i = 0; i < HIST_LOAD_TRIES && (rc == -EAGAIN || rc == -EBADMSG); i++) {
+        if (i > 0) {
+            // Give a writer preempted inside a pwrite time to finish (1 ms, then 2 ms): three
+            // back-to-back reads can all fall inside one stalled write.
+            struct timespec pause = {.tv_nsec = (long)i * 1000000L};
+            (void)nanosleep(&pause, NULL); // EINTR: just try sooner
+        }
+        rc = load_once(fd, name, out, i + 1 == HIST_LOAD_TRIES);
+        seen_valid = seen_valid || rc == -EAGAIN;
+    }
+    (void)close(fd); // read-only: nothing to lose
+    return rc == -EBADMSG && seen_valid ? -EAGAIN : rc;
+}
+
+void history_view_free(struct hist_view *v)
+{
+    free(v->fine);
+    free(v->coarse);
+    memset(v, 0, sizeof(*v));
+}
+
+// A file name worth pruning: NAME.hist with a valid service name; NAME is copied to stem.
+static bool prunable_name(const char *fname, char *stem, size_t stem_size)
+{
+    size_t len = strlen(fname), slen = strlen(HIST_SUFFIX);
+    if (len <= slen || len - slen >= stem_size || strcmp(fname + len - slen, HIST_SUFFIX) != 0) {
+        return false;
+    }
+    memcpy(stem, fname, len - slen);
+    stem[len - slen] = '\0';
+    return config_check_name(stem, NULL) == 0;
+}
+
+static bool name_kept(const char *stem, const char *const *keep, size_t nkeep)
+{
+    for (size_t i = 0; i < nkeep; i++) {
+        if (keep[i] != NULL && strcmp(keep[i], stem) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// Remove one entry if it is an old history file of a service not kept: 1, 0 or -errno.
+static int prune_one(int dfd, const char *fname, const char *const *keep, size_t nkeep,
+                     uint64_t retention_ms, uint64_t now_ms)
+{
+    char stem[SERVICE_NAME_MAX];
+    if (!prunable_name(fname, stem, sizeof(stem)) || name_kept(stem, keep, nkeep)) {
+        return 0;
+    }
+    struct stat st;
+    if (fstatat(dfd, fname, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        return errno == ENOENT ? 0 : -errno;
+    }
+    if (!S_ISREG(st.st_mode) || st.st_mtim.tv_sec < 0) {
+        return 0;
+    }
+    uint64_t mtime_ms =
+            (uint64_t)st.st_mtim.tv_sec * 1000u + (uint64_t)st.st_mtim.tv_nsec / 1000000u;
+    if (now_ms <= mtime_ms || now_ms - mtime_ms <= retention_ms) {
+        return 0;
+    }
+    if (unlinkat(dfd, fname, 0) != 0) {
+        return errno == ENOENT ? 0 : -errno;
+    }
+    return 1;
+}
+
+int history_prune(const char *state_dir, const char *const *keep, size_t nkeep,
+                  uint64_t retention_s, uint64_t now_wall_ms)
+{
+    uint64_t retention_ms;
+    if (__builtin_mul_overflow(retention_s ? retention_s : HISTORY_RETENTION_S, (uint64_t)1000u,
+                               &retention_ms)) {
+        return 0; // a retention past 2^64 ms keeps everything
+    }
+    int dfd = hist_dir_open(state_dir, false);
+    if (dfd < 0) {
+        return dfd == -ENOENT ? 0 : dfd;
+    }
+    DIR *d = fdopendir(dfd);
+    if (d == NULL) {
+        int e = errno;
+        (void)close(dfd);
+        return -e;
+    }
+    int removed = 0, err = 0;
+    for (;;) {
+        errno = 0;
+        struct dirent *de = readdir(d);
+        if (de == NULL) {
+            err = err ? err : -errno;
+            break;
+        }
+        int rc = prune_one(dirfd(d), de->d_name, keep, nkeep, retention_ms, now_wall_ms);
+        if (rc < 0) {
+            err = err ? err : rc;
+        } else if (removed < INT32_MAX) {
+            removed += rc;
+        }
+    }
+    (void)closedir(d); // read-only directory stream
+    return err ? err : removed;
+}

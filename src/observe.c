@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: MIT
+// History tick and metrics: one timerfd samples every running service once a second (two
+// cgroup reads each, whatever its process count) into its history file; the metrics server
+// (libmicrohttpd, external epoll mode) answers scrapes from the same state as `status`.
+#include "observe.h"
+
+#include <sys/epoll.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "history.h"
+#include "log.h"
+#include "loop.h"
+#include "metrics.h"
+#include "supervisor.h"
+
+#define HISTORY_TICK_MS 1000u
+#define PROC_READ_BYTES 2048u // /proc/meminfo's first lines, /proc/pressure/memory
+
+static void on_history_tick(struct loop *loop, int fd, uint32_t events, void *ctx)
+{
+    (void)loop;
+    (void)events;
+    struct supervisor *sup = ctx;
+    (void)timer_drain(fd);
+    uint64_t wall = clock_wall_ms();
+    for (unsigned i = 0; i < sup->service_count; i++) {
+        struct service *svc = &sup->services[i];
+        uint64_t mem = 0, pids = 0;
+        if (svc->hist.fd < 0 || !(svc->pid > 0 || svc->state == SVC_DRAINING) ||
+            cgroup_sample(&sup->cgs, &svc->cg, &mem, &pids) < 0) {
+            continue; // not running: a gap, not a zero
+        }
+        // the peak of the second: the guard's samples since the last tick, and this one
+        uint64_t peak = svc->guard.mem_seen_max > mem ? svc->guard.mem_seen_max : mem;
+        svc->guard.mem_seen_max = 0;
+        (void)history_record(&svc->hist, wall, mem, peak,
+                             pids > UINT32_MAX ? UINT32_MAX : (uint32_t)pids);
+    }
+    (void)timer_arm_ms(fd, HISTORY_TICK_MS);
+}
+
+static void open_history(struct supervisor *sup)
+{
+    const char *dir = sup->cfg->state_dir;
+    const char *names[SERVICES_MAX];
+    for (unsigned i = 0; i < sup->service_count; i++) {
+        struct service *svc = &sup->services[i];
+        names[i] = svc->cfg->name;
+        int rc = history_open(&svc->hist, dir, svc->cfg->name);
+        if (rc < 0) {
+            log_warnx("%s: no history (%s/history/%s.hist: %s); report will have no charts",
+                      svc->cfg->name, dir, svc->cfg->name, strerror(-rc));
+        } else if (svc->hist.recreated) {
+            log_warnx("%s: history file was damaged and is started afresh", svc->cfg->name);
+        }
+    }
+    int pruned = history_prune(dir, names, sup->service_count, 0, clock_wall_ms());
+    if (pruned > 0) {
+        log_info("removed %d history files of services gone for 7 days", pruned);
+    }
+    sup->history_timer = timer_create_fd();
+    if (sup->history_timer >= 0 &&
+        loop_add(sup->loop, sup->history_timer, EPOLLIN, on_history_tick, sup) == 0) {
+        (void)timer_arm_ms(sup->history_timer, HISTORY_TICK_MS);
+    }
+}
+
+static void run_metrics(struct supervisor *sup)
+{
+    (void)metrics_server_run(sup->metrics);
+    int64_t t = metrics_server_timeout_ms(sup->metrics);
+    // timer_arm_ms(.., 0) disarms: "now" is 1 ms
+    (void)timer_arm_ms(sup->metrics_timer, t < 0 ? 0 : (t == 0 ? 1 : (uint64_t)t));
+}
+
+static void on_metrics(struct loop *loop, int fd, uint32_t events, void *ctx)
+{
+    (void)loop;
+    (void)events;
+    struct supervisor *sup = ctx;
+    if (fd == sup->metrics_timer) {
+        (void)timer_drain(fd);
+    }
+    run_metrics(sup);
+}
+
+static int fill_metrics(char *buf, size_t size, void *ctx)
+{
+    return observe_metrics_text(ctx, buf, size);
+}
+
+static int start_metrics(struct supervisor *sup, char *msg, size_t msg_len)
+{
+    char err[256];
+    int rc = metrics_server_start(&sup->metrics, sup->cfg->metrics, fill_metrics, sup, err,
+                                  sizeof(err));
+    if (rc < 0) {
+        (void)snprintf(msg, msg_len, "%s", err);
+        return rc;
+    }
+    sup->metrics_timer = timer_create_fd();
+    if (sup->metrics_timer < 0) {
+        (void)snprintf(msg, msg_len, "metrics: %s", strerror(-sup->metrics_timer));
+        return sup->metrics_timer;
+    }
+    rc = loop_add(sup->loop, metrics_server_fd(sup->metrics), EPOLLIN, on_metrics, sup);
+    if (rc == 0) {
+        rc = loop_add(sup->loop, sup->metrics_timer, EPOLLIN, on_metrics, sup);
+    }
+    if (rc < 0) {
+        (void)snprintf(msg, msg_len, "metrics: %s", strerror(-rc));
+        return rc;
+    }
+    log_info("serving metrics on http://%s/metrics", sup->cfg->metrics);
+    run_metrics(sup);
+    return 0;
+}
+
+int observe_init(struct supervisor *sup, char *msg, size_t msg_len)
+{
+    sup->history_timer = sup->metrics_timer = -1;
+    sup->metrics = NULL;
+    sup->start_wall_ms = clock_wall_ms();
+    for (unsigned i = 0; i < sup->service_count; i++) {
+        sup->services[i].hist.fd = -1;
+    }
+    if (sup->cfg->state_dir[0]) {
+        open_history(sup);
+    }
+    return sup->cfg->metrics[0] ? start_metrics(sup, msg, msg_len) : 0;
+}
+
+static void close_fd(struct supervisor *sup, int *fd)
+{
+    if (*fd >= 0) {
+        loop_del(sup->loop, *fd);
+        (void)close(*fd);
+        *fd = -1;
+    }
+}
+
+void observe_fini(struct supervisor *sup)
+{
+    for (unsigned i = 0; i < sup->service_count; i++) {
+        history_close(&sup->services[i].hist);
+    }
+    close_fd(sup, &sup->history_timer);
+    if (sup->metrics) {
+        loop_del(sup->loop, metrics_server_fd(sup->metrics));
+        metrics_server_stop(sup->metrics);
+        sup->metrics = NULL;
+    }
+    close_fd(sup, &sup->metrics_timer);
+}
+
+/* ---- the snapshot ---- */
+
+static ssize_t read_small(const char *path, char *buf, size_t size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return -errno;
+    }
+    ssize_t n = read(fd, buf, size - 1);
+    (void)close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    return n;
+}
+
+// "Key:   N kB" in a /proc/meminfo text, in bytes; 0 when absent.
+static uint64_t meminfo_field(const char *text, const char *key)
+{
+    const char *p = strstr(text, key);
+    return p ? strtoull(p + strlen(key), NULL, 10) * 1024u : 0;
+}
+
+static void host_figures(struct metrics_snapshot *s)
+{
+    char buf[PROC_READ_BYTES];
+    if (read_small("/proc/meminfo", buf, sizeof(buf)) > 0) {
+        s->host_memory_total_bytes = meminfo_field(buf, "MemTotal:");
+        s->host_memory_available_bytes = meminfo_field(buf, "MemAvailable:");
+    }
+    s->host_memory_pressure_full_avg10 = -1; // no PSI: the family is left out
+    if (read_small("/proc/pressure/memory", buf, sizeof(buf)) > 0) {
+        const char *full = strstr(buf, "full avg10=");
+        if (full) {
+            s->host_memory_pressure_full_avg10 = strtod(full + 11, NULL) / 100.0;
+        }
+    }
+    if (read_small("/proc/self/statm", buf, sizeof(buf)) > 0) {
+        unsigned long long size = 0, resident = 0;
+        if (sscanf(buf, "%llu %llu", &size, &resident) == 2) {
+            s->warden_rss_bytes = resident * (uint64_t)sysconf(_SC_PAGESIZE);
+        }
+    }
+}
+
+static void service_figures(struct service *svc, struct metrics_service *m)
+{
+    const struct guard *g = &svc->guard;
+    struct cgroup_stats st = svc->last_stats;
+    bool live = svc->pid > 0 || svc->state == SVC_DRAINING;
+    if (live) {
+        (void)cgroup_stats(&svc->sup->cgs, &svc->cg, &st);
+    }
+    *m = (struct metrics_service){
+            .name = svc->cfg->name,
+            .state = service_state_name(svc->state),
+            .memory_bytes = live ? st.memory_current_bytes : 0,
+            .memory_peak_bytes = st.memory_peak_bytes,
+            .memory_limit_bytes = svc->cfg->memory_max_bytes,
+            .memory_restart_bytes = svc->cfg->memory_restart_bytes,
+            .pids = live ? st.pids_current : 0,
+            .pids_limit = svc->cfg->pids_max,
+            .restarts_total = svc->starts ? svc->starts - 1 : 0,
+            .oom_kills_total = svc->oom_kills_total,
+            .memory_restarts_total = g->memory_restart_count,
+            .process_storms_total = g->storm_count,
+            .exits_total = svc->starts - (svc->pid > 0 ? 1 : 0),
+            .leak_suspected = g->leak_reported,
+            .leak_bytes_per_second = g->leak_reported ? g->leak.rate_bytes_per_s : 0,
+            .leak_seconds_to_limit = g->leak_reported ? g->leak.eta_s : -1,
+            .log_dropped_lines_total = svc->log_dropped_lines,
+            .uptime_seconds =
+                    svc->pid > 0 ? (double)(clock_mono_ms() - svc->start_mono_ms) / 1000.0 : 0,
+    };
+}
+
+int observe_metrics_text(struct supervisor *sup, char *buf, size_t size)
+{
+    struct metrics_service services[SERVICES_MAX];
+    for (unsigned i = 0; i < sup->service_count; i++) {
+        service_figures(&sup->services[i], &services[i]);
+    }
+    struct metrics_snapshot s = {
+            .services = services,
+            .nservices = sup->service_count,
+            .journal_events_total = sup->journal_ok ? sup->journal.appended_count : 0,
+            .journal_write_errors_total = sup->journal_errors,
+            .warden_start_time_seconds = (double)sup->start_wall_ms / 1000.0,
+            .version = WARDEN_VERSION,
+            .cgroup_mode = cgroup_kind_name(sup->cgs.kind),
+    };
+    host_figures(&s);
+    if (sup->metrics) {
+        s.metrics_requests_total = metrics_server_requests(sup->metrics);
+        s.metrics_rejected_total = metrics_server_rejected(sup->metrics);
+    }
+    return metrics_format(&s, buf, size);
+}
