@@ -11,6 +11,8 @@ enum cli_exit {
 
 /* Client commands talking to the daemon: status, start, stop, restart, events. */
 int cli_client(const char *cmd, int argc, char **argv);
+/* `warden report`: diagnosis from the journal, history and live status. */
+int cli_report(int argc, char **argv);
 /* warden run / daemon / check / version / help. */
 int cli_run(int argc, char **argv);
 int cli_daemon(int argc, char **argv);

@@ -38,7 +38,10 @@ int main(int argc, char **argv)
             return cli_client(cmd, argc - 1, argv + 1);
         }
     }
-    if (strcmp(cmd, "logs") == 0 || strcmp(cmd, "report") == 0) {
+    if (strcmp(cmd, "report") == 0) {
+        return cli_report(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "logs") == 0) {
         (void)fprintf(stderr, "warden: '%s' is not in this version yet\n", cmd);
         return CLI_USAGE;
     }
