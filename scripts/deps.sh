@@ -2,7 +2,8 @@
 # Install the Debian packages warden's build and tests need, only when missing.
 set -e
 PKGS="build-essential pkg-config libinih-dev libjansson-dev libmicrohttpd-dev libcmocka-dev
-      busybox-static qemu-system-x86 linux-image-amd64 iproute2 procps util-linux cpio gzip"
+      busybox-static qemu-system-x86 linux-image-amd64 iproute2 procps util-linux cpio gzip
+      curl prometheus chromium"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
