@@ -18,8 +18,8 @@
 #include "config.h"
 #include "journal.h"
 #include "log.h"
-#include "supervisor.h"
 #include "metrics.h"
+#include "supervisor.h"
 #include "units.h"
 
 static const char usage_text[] =

@@ -280,8 +280,9 @@ static void test_bad_warden_values(void **state)
     expect_one_error(2, "[warden] metrics: invalid metrics address \"localhost:9464\"",
                      "expected IPV4:PORT");
     assert_int_equal(load("[warden]\nmetric = 1\n"), -EINVAL);
-    expect_one_error(2, "[warden] unknown key \"metric\": expected one of state_dir, socket, "
-                        "metrics",
+    expect_one_error(2,
+                     "[warden] unknown key \"metric\": expected one of state_dir, socket, "
+                     "metrics",
                      NULL);
     assert_int_equal(load("[warden]\nsocket = /a\nsocket = /b\n"), -EINVAL);
     expect_one_error(3, "[warden] socket: set twice (first on line 2)", NULL);
