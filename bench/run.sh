@@ -3,7 +3,7 @@
 # warden benchmarks: the issues' targets, each measured over repeated runs and printed as
 # min / median / (p99 /) max next to its target. See bench/README.md.
 #
-#   sh bench/run.sh [WARDEN_BINARY] [rss|fail|stop|tree|memrestart|memsampled|stormkill|cpuscale ...]
+#   sh bench/run.sh [WARDEN_BINARY] [rss|fail|stop|tree|memrestart|memsampled|stormkill|cpuscale|logflood ...]
 #                                        (default: all of them; "guards" = the last four)
 #
 # Env: BENCH (same as the names after the binary), HELPERS (static test helpers; default
@@ -11,7 +11,7 @@
 # FAIL_WINDOW_S (60), STOP_CYCLES (20), TREE_RUNS (10), TREE_N (499), MEMRESTART_RUNS (100),
 # MEMRESTART_RAMP_MIB (192), STORM_RUNS (10), STORM_N (1199), STORM_POLL_US (100),
 # CPUSCALE_RUNS (3 daemons per size, in parallel), CPUSCALE_N (4999), CPUSCALE_PIDS_MAX
-# (6000), CPUSCALE_WINDOW_S (60), CC (cc: builds bench/*.c, static, into the scratch dir),
+# (6000), CPUSCALE_WINDOW_S (60), LOGFLOOD_RUNS (5), LOGFLOOD_WINDOW_S (10), CC (cc: builds bench/*.c, static, into the scratch dir),
 # LOAD (0: N busy loops, a warden service, run beside memrestart and stormkill).
 # Needs root (cgroups). Writes the table to bench/results-latest.txt (not meant for git).
 # Every daemon it starts is stopped by pid (SIGTERM) and its scratch dir removed on exit.
@@ -22,7 +22,7 @@ WARDEN=${1:-${WARDEN:-$here/../build/warden}}
 case $WARDEN in /*) ;; *) WARDEN=$(pwd)/$WARDEN ;; esac
 HELPERS=${HELPERS:-$(dirname "$WARDEN")/helpers}
 SELECTED=${*:-${BENCH:-all}}
-[ "$SELECTED" = all ] && SELECTED="rss fail stop tree memrestart memsampled stormkill cpuscale"
+[ "$SELECTED" = all ] && SELECTED="rss fail stop tree memrestart memsampled stormkill cpuscale logflood"
 SELECTED=$(echo " $SELECTED " | sed 's/ guards / memrestart memsampled stormkill cpuscale /; s/^ //; s/ $//')
 RSS_RUNS=${RSS_RUNS:-5}
 FAIL_RUNS=${FAIL_RUNS:-3}
@@ -39,12 +39,14 @@ CPUSCALE_RUNS=${CPUSCALE_RUNS:-3}
 CPUSCALE_N=${CPUSCALE_N:-4999}
 CPUSCALE_PIDS_MAX=${CPUSCALE_PIDS_MAX:-6000}
 CPUSCALE_WINDOW_S=${CPUSCALE_WINDOW_S:-60}
+LOGFLOOD_RUNS=${LOGFLOOD_RUNS:-5}
+LOGFLOOD_WINDOW_S=${LOGFLOOD_WINDOW_S:-10}
 RESULTS=$here/results-latest.txt
 
 [ -x "$WARDEN" ] || { echo "bench: no warden binary at $WARDEN (make all)" >&2; exit 2; }
 for b in $SELECTED; do
-    case $b in rss|fail|stop|tree|memrestart|memsampled|stormkill|cpuscale|guards) ;;
-        *) echo "bench: unknown benchmark '$b' (rss fail stop tree memrestart memsampled stormkill cpuscale; guards = the last four)" >&2; exit 2 ;;
+    case $b in rss|fail|stop|tree|memrestart|memsampled|stormkill|cpuscale|logflood|guards) ;;
+        *) echo "bench: unknown benchmark '$b' (rss fail stop tree memrestart memsampled stormkill cpuscale logflood; guards = memrestart memsampled stormkill cpuscale)" >&2; exit 2 ;;
     esac
 done
 [ "$(id -u)" = 0 ] || echo "bench: warning: not root; cgroup limits will not be enforced" >&2
@@ -610,6 +612,36 @@ bench_cpuscale() {
     row cpuscale "warden CPU ms in ${CPUSCALE_WINDOW_S} s, $(( CPUSCALE_N + 1 )) processes" "$B/cs.n" "within 20% of 1-process"
 }
 
+# logflood: what a service writing stdout as fast as it can (yes: 8 KiB writes of "y\n")
+# costs warden with capture on (defaults: 16M x 4, 1000 lines/s, 1 MiB/s), and what it
+# lets onto the disk. Over the rate limit warden stops reading the pipe for LOGS_PAUSE_MS.
+bench_logflood() {
+    : > "$B/lf.cpu"; : > "$B/lf.disk"; : > "$B/lf.kept"
+    for run in $(seq "$LOGFLOOD_RUNS"); do
+        d=$B/lf-$run; mkdir -p "$d"
+        { conf_head "$d"; printf '[service flood]\ncommand = yes\nmemory_max = 64M\npids_max = 16\n'; } > "$d/w.conf"
+        start_daemon "$d"
+        wait_until 10 "[ -s '$d/state/logs/flood.log' ]" || { echo "bench: logflood: no log file" >&2; exit 1; }
+        a=$(awk '{ print $14 + $15 }' "/proc/$DPID/stat"); t0=$(now_ms)
+        sleep "$LOGFLOOD_WINDOW_S"
+        b=$(awk '{ print $14 + $15 }' "/proc/$DPID/stat"); t1=$(now_ms)
+        hz=$(getconf CLK_TCK)
+        awk -v a="$a" -v b="$b" -v t0="$t0" -v t1="$t1" -v hz="$hz" \
+            'BEGIN { printf "%.1f\n", (b - a) * 1000 / hz * 1000 / (t1 - t0) }' >> "$B/lf.cpu"
+        kept=$(w "$d" status flood --json | sed -n 's/^ *"written_lines": \([0-9]*\),\{0,1\}$/\1/p')
+        dropped=$(w "$d" status flood --json | sed -n 's/^ *"dropped_lines": \([0-9]*\),\{0,1\}$/\1/p')
+        echo "$kept" >> "$B/lf.kept"
+        du -sk "$d/state/logs" | awk '{ print $1 }' >> "$B/lf.disk"
+        note "# logflood run $run: $kept lines kept, $dropped dropped"
+        end_pid "$DPID" "$d/w.conf"
+        rm -rf "$d"
+    done
+    note "# logflood: service = yes with default capture, ${LOGFLOOD_WINDOW_S} s window per run, CPU from /proc/PID/stat (clock ticks)"
+    row logflood "warden CPU ms per second under the flood" "$B/lf.cpu" "bounded (< 1 core)"
+    row logflood "lines kept in the file" "$B/lf.kept" "-"
+    row logflood "disk used by the logs (KiB)" "$B/lf.disk" "<= 65536 (16M x 4)"
+}
+
 # ---- main ----
 
 started=$(date +%s)
@@ -623,6 +655,7 @@ case " $SELECTED " in *" memrestart "*) bench_memrestart ;; esac
 case " $SELECTED " in *" memsampled "*) bench_memrestart memsampled ;; esac
 case " $SELECTED " in *" stormkill "*) bench_stormkill ;; esac
 case " $SELECTED " in *" cpuscale "*) bench_cpuscale ;; esac
+case " $SELECTED " in *" logflood "*) bench_logflood ;; esac
 {
     echo "warden bench $(date -u +%Y-%m-%dT%H:%M:%SZ): $("$WARDEN" version) on $(uname -r), $(nproc) cores, $(( $(date +%s) - started )) s"
     echo "benchmarks: $SELECTED"

@@ -31,6 +31,9 @@ static const char usage_text[] =
         "  status [SERVICE] [--json]        state, pid, uptime, memory, pids, restarts\n"
         "  start|stop|restart SERVICE       control a service of the daemon\n"
         "  events [SERVICE] [--since T] [--json]  the event journal\n"
+        "  logs SERVICE [-f] [-n N]         captured output (STATE_DIR/logs, rotated)\n"
+        "  report [SERVICE] [--json | --html FILE]  why it died and what to change\n"
+        "  metrics                          the Prometheus text, once\n"
         "  version [--json]                 version and the cgroup mode detected here\n"
         "  help [COMMAND]\n"
         "\n"
@@ -56,6 +59,8 @@ static const char run_usage[] =
         "  --stable-after DUR     uptime that resets the backoff (default 10m)\n"
         "  --drain DUR            SIGTERM, then SIGKILL of the cgroup after DUR (default 30s)\n"
         "  --user USER            run the service as USER\n"
+        "  --log-max SIZExN|off   capture output to STATE_DIR/logs (default 16M x 4)\n"
+        "  --log-rate N/s[,S/s]   lines (and bytes) per second kept (default 1000/s, 1M/s)\n"
         "  --state-dir DIR        journal directory root (default $WARDEN_STATE_DIR or "
         "/var/lib/warden)\n"
         "  --socket PATH          control socket (default $WARDEN_SOCKET or /run/warden.sock)\n";
@@ -295,6 +300,10 @@ static int run_option(int ch, const char *arg, struct warden_config *cfg, struct
     case 'd':
         rc = units_parse_duration(arg, &sc->drain_ms, &eb);
         return rc ? bad_opt("--drain", &eb) : 0;
+    case 'L':
+        return config_parse_log_max(sc, arg, &eb) ? bad_opt("--log-max", &eb) : 0;
+    case 'l':
+        return config_parse_log_rate(sc, arg, &eb) ? bad_opt("--log-rate", &eb) : 0;
     case 'u':
         (void)snprintf(sc->user, sizeof(sc->user), "%s", arg);
         sc->has_user = true;
@@ -370,6 +379,8 @@ int cli_run(int argc, char **argv)
                                          {"stable-after", required_argument, NULL, 's'},
                                          {"drain", required_argument, NULL, 'd'},
                                          {"user", required_argument, NULL, 'u'},
+                                         {"log-max", required_argument, NULL, 'L'},
+                                         {"log-rate", required_argument, NULL, 'l'},
                                          {"state-dir", required_argument, NULL, 'S'},
                                          {"socket", required_argument, NULL, 'k'},
                                          {"debug", no_argument, NULL, 'D'},

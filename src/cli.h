@@ -13,6 +13,8 @@ enum cli_exit {
 int cli_client(const char *cmd, int argc, char **argv);
 /* `warden report`: diagnosis from the journal, history and live status. */
 int cli_report(int argc, char **argv);
+/* `warden logs NAME [-f] [-n N]`: captured output, from the files under state_dir. */
+int cli_logs(int argc, char **argv);
 /* warden run / daemon / check / version / help. */
 int cli_run(int argc, char **argv);
 int cli_daemon(int argc, char **argv);

@@ -13,6 +13,7 @@
 #include <ini.h>
 
 #include "config_int.h"
+#include "logfile.h"
 #include "units.h"
 
 /* libinih 55 as built by Debian takes its options from globals (ini_max_line, ...) instead
@@ -73,6 +74,10 @@ void config_service_defaults(struct svc_config *sc)
     sc->backoff_max_ms = 300000;  // 5m
     sc->stable_after_ms = 600000; // 10m
     sc->drain_ms = 30000;         // 30s
+    sc->log_max_bytes = LOGFILE_DEFAULT_BYTES;
+    sc->log_max_count = LOGFILE_DEFAULT_COUNT;
+    sc->log_rate_lines = LOGFILE_RATE_LINES;
+    sc->log_rate_bytes = LOGFILE_RATE_BYTES;
 }
 
 void config_defaults(struct warden_config *cfg)

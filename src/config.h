@@ -49,6 +49,11 @@ struct svc_config {
     uint64_t pids_kill;            /* freeze, snapshot, kill the cgroup when crossed */
     uint64_t fork_rate;            /* the same when processes grow by this many within 1 s */
     uint64_t priority;             /* host guard: the lowest goes first (default 100) */
+    /* captured output (logfile.h): STATE_DIR/logs/NAME.log, rotated */
+    uint64_t log_max_bytes;  /* one file's cap; 0: no capture (log_max = off) */
+    uint64_t log_max_count;  /* files kept, NAME.log included (follows log_max_bytes) */
+    uint64_t log_rate_lines; /* lines per second into the logs and stdout */
+    uint64_t log_rate_bytes; /* bytes per second (follows log_rate_lines) */
 };
 
 struct warden_config {
@@ -91,6 +96,11 @@ int config_load(struct warden_config *cfg, const char *path, struct errbuf *errs
  * closed. When reading fails, -errno is returned and the last error stored says so. */
 int config_load_stream(struct warden_config *cfg, FILE *f, const char *name, struct errbuf *errs,
                        unsigned errs_max, unsigned *nerrs);
+
+/* log_max = "SIZE x COUNT" | off, and log_rate = "LINES/s[, SIZE/s]" into sc (also the
+ * --log-max and --log-rate options of `warden run`). 0 or -EINVAL with eb saying why. */
+int config_parse_log_max(struct svc_config *sc, const char *value, struct errbuf *eb);
+int config_parse_log_rate(struct svc_config *sc, const char *value, struct errbuf *eb);
 
 /* Find a service by name; NULL when absent. */
 struct svc_config *config_find(struct warden_config *cfg, const char *name);

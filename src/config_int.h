@@ -32,6 +32,8 @@ enum value_kind {
     VAL_RANGE,    // MIN..MAX in ms with MIN >= min; the field is MIN and MAX follows it
     VAL_RATE,     // "N/s" within [min, max]
     VAL_PRESSURE, // "N% over DUR": the field is N, the window in ms follows it
+    VAL_LOG_MAX,  // "SIZE x COUNT" or off (config_parse_log_max)
+    VAL_LOG_RATE, // "LINES/s[, SIZE/s]" (config_parse_log_rate)
 };
 
 // A key: its section, where its value goes and its bounds (redis config.c style).

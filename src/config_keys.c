@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config_int.h"
+#include "logfile.h"
 #include "metrics.h"
 
 #define PWBUF_BYTES          4096u      // getpwnam_r scratch (glibc suggests 1024)
@@ -46,6 +47,8 @@ const struct key_def config_keys[] = {
         {"pids_kill", SECT_SERVICE, VAL_UINT, S(pids_kill), 1, PIDS_MAX_LIMIT},
         {"fork_rate", SECT_SERVICE, VAL_RATE, S(fork_rate), 1, PIDS_MAX_LIMIT},
         {"priority", SECT_SERVICE, VAL_UINT, S(priority), 0, 1000},
+        {"log_max", SECT_SERVICE, VAL_LOG_MAX, S(log_max_bytes), 0, 0},
+        {"log_rate", SECT_SERVICE, VAL_LOG_RATE, S(log_rate_lines), 0, 0},
         {"min_available", SECT_HOST, VAL_SIZE, W(host_min_available_bytes), 1, UINT64_MAX},
         {"max_pressure", SECT_HOST, VAL_PRESSURE, W(host_max_pressure_pct), 1, 100},
 };
@@ -53,6 +56,8 @@ const struct key_def config_keys[] = {
 const size_t config_key_count = sizeof(config_keys) / sizeof(config_keys[0]);
 _Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) <= CONFIG_KEYS_MAX, "seen[] too small");
 _Static_assert(S(backoff_max_ms) == S(backoff_min_ms) + sizeof(uint64_t), "VAL_RANGE layout");
+_Static_assert(S(log_max_count) == S(log_max_bytes) + sizeof(uint64_t), "log_max layout");
+_Static_assert(S(log_rate_bytes) == S(log_rate_lines) + sizeof(uint64_t), "log_rate layout");
 _Static_assert(W(host_pressure_window_ms) == W(host_max_pressure_pct) + sizeof(uint64_t),
                "VAL_PRESSURE layout");
 
@@ -185,6 +190,66 @@ static int parse_pressure(const char *value, uint64_t *pct, uint64_t *window_ms,
     return 0;
 }
 
+int config_parse_log_max(struct svc_config *sc, const char *value, struct errbuf *eb)
+{
+    if (strcmp(value, "off") == 0) {
+        sc->log_max_bytes = sc->log_max_count = 0;
+        return 0;
+    }
+    uint64_t bytes = 0;
+    unsigned count = 0;
+    char err[sizeof(eb->msg)];
+    if (logfile_parse_max(value, &bytes, &count, err, sizeof(err)) != 0) {
+        return errbuf_set(eb, "%s, or off", err);
+    }
+    sc->log_max_bytes = bytes;
+    sc->log_max_count = count;
+    return 0;
+}
+
+// "1000/s" or "1000/s, 1M/s": lines per second, then optionally bytes per second.
+int config_parse_log_rate(struct svc_config *sc, const char *value, struct errbuf *eb)
+{
+    static const char forms[] = "expected LINES/s[, SIZE/s] with LINES from 1 to 1000000 and "
+                                "SIZE from 1K to 1G, e.g. 1000/s or 1000/s, 1M/s";
+    char q[UNITS_QUOTE_BYTES];
+    units_quote(value, SIZE_MAX, q, sizeof(q));
+    char lines_s[32], size_s[32];
+    const char *comma = strchr(value, ',');
+    size_t n = comma ? (size_t)(comma - value) : strlen(value);
+    if (n >= sizeof(lines_s)) {
+        return errbuf_set(eb, "invalid log rate %s: %s", q, forms);
+    }
+    memcpy(lines_s, value, n);
+    lines_s[n] = '\0';
+    while (n > 0 && lines_s[n - 1] == ' ') {
+        lines_s[--n] = '\0';
+    }
+    struct errbuf sub;
+    uint64_t lines = 0, bytes = LOGFILE_RATE_BYTES;
+    if (units_parse_rate(lines_s, 1, 1000000, &lines, &sub) != 0) {
+        return errbuf_set(eb, "invalid log rate %s: %s", q, forms);
+    }
+    if (comma) {
+        const char *p = comma + 1;
+        while (*p == ' ') {
+            p++;
+        }
+        size_t m = strlen(p);
+        if (m < 3 || m - 2 >= sizeof(size_s) || strcmp(p + m - 2, "/s") != 0) {
+            return errbuf_set(eb, "invalid log rate %s: %s", q, forms);
+        }
+        memcpy(size_s, p, m - 2);
+        size_s[m - 2] = '\0';
+        if (units_parse_size(size_s, 0, &bytes, &sub) != 0 || bytes < 1024 || bytes > (1u << 30)) {
+            return errbuf_set(eb, "invalid log rate %s: %s", q, forms);
+        }
+    }
+    sc->log_rate_lines = lines;
+    sc->log_rate_bytes = bytes;
+    return 0;
+}
+
 int config_set_value(struct warden_config *cfg, struct svc_config *sc, const struct key_def *def,
                      const char *value, struct errbuf *eb)
 {
@@ -204,6 +269,10 @@ int config_set_value(struct warden_config *cfg, struct svc_config *sc, const str
         return set_user(sc, value, eb);
     case VAL_POLICY:
         return set_restart(sc, value, eb);
+    case VAL_LOG_MAX:
+        return config_parse_log_max(sc, value, eb);
+    case VAL_LOG_RATE:
+        return config_parse_log_rate(sc, value, eb);
     case VAL_BOOL:
         return units_parse_bool(value, (bool *)(base + def->offset), eb);
     case VAL_UINT:

@@ -11,7 +11,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "logfile.h"
 
 enum out_mode {
     OUT_AS_IS,  // regular file (never blocks) or not set up
@@ -57,8 +60,8 @@ static void write_line(int out_fd, const char *prefix, const char *line, size_t 
 {
     // iovec wants void *; writev does not write through it (uintptr_t drops const)
     struct iovec iov[4] = {
-            {(void *)(uintptr_t)prefix, strlen(prefix)},
-            {(void *)(uintptr_t) ": ", 2},
+            {(void *)(uintptr_t)(prefix ? prefix : ""), prefix ? strlen(prefix) : 0},
+            {(void *)(uintptr_t) ": ", prefix ? 2 : 0},
             {(void *)(uintptr_t)line, len},
             {(void *)(uintptr_t) "\n", 1},
     };
@@ -79,17 +82,65 @@ static void write_line(int out_fd, const char *prefix, const char *line, size_t 
     }
 }
 
-static void emit_lines(int out_fd, const char *prefix, struct linebuf *lb)
+struct clocks {
+    uint64_t mono_ms, wall_ms;
+};
+
+static struct clocks now_clocks(void)
 {
+    struct timespec m, w;
+    (void)clock_gettime(CLOCK_MONOTONIC, &m);
+    (void)clock_gettime(CLOCK_REALTIME, &w);
+    return (struct clocks){(uint64_t)m.tv_sec * 1000u + (uint64_t)m.tv_nsec / 1000000u,
+                           (uint64_t)w.tv_sec * 1000u + (uint64_t)w.tv_nsec / 1000000u};
+}
+
+static uint64_t pending(const struct logfile *lf)
+{
+    return lf->dropped_pending[0] + lf->dropped_pending[1];
+}
+
+// The file wrote its "dropped N lines" marker: say the same on warden's stderr.
+static void echo_marker(const struct relay_out *out, uint64_t dropped)
+{
+    char note[64];
+    int n = snprintf(note, sizeof(note), "[warden: dropped %llu line%s]",
+                     (unsigned long long)dropped, dropped == 1 ? "" : "s");
+    write_line(STDERR_FILENO, out->prefix, note, (size_t)n);
+}
+
+// One line (or a piece of a longer one, cut) to the file, then to out_fd unless the
+// file's rate limit dropped it.
+static void pass_line(struct relay_out *out, const struct clocks *c, const char *line, size_t len,
+                      bool cut)
+{
+    if (out->lf) {
+        uint64_t before = pending(out->lf);
+        int stream = out->out_fd == STDERR_FILENO ? LOGFILE_ERR : LOGFILE_OUT;
+        int rc = logfile_line(out->lf, c->mono_ms, c->wall_ms, stream, line, len, cut);
+        if (rc == LOGFILE_DROPPED) {
+            out->dropped++;
+            return;
+        }
+        if (before && pending(out->lf) == 0) {
+            echo_marker(out, before);
+        }
+    }
+    write_line(out->out_fd, out->prefix, line, len);
+}
+
+static void emit_lines(struct relay_out *out, struct linebuf *lb)
+{
+    struct clocks c = now_clocks();
     size_t start = 0;
     for (size_t i = 0; i < lb->len; i++) {
         if (lb->buf[i] == '\n') {
-            write_line(out_fd, prefix, lb->buf + start, i - start);
+            pass_line(out, &c, lb->buf + start, i - start, false);
             start = i + 1;
         }
     }
     if (start == 0 && lb->len == sizeof(lb->buf)) {
-        write_line(out_fd, prefix, lb->buf, lb->len); // no newline in a full buffer: split
+        pass_line(out, &c, lb->buf, lb->len, true); // no newline in a full buffer: split
         lb->split_count++;
         start = lb->len;
     }
@@ -97,7 +148,7 @@ static void emit_lines(int out_fd, const char *prefix, struct linebuf *lb)
     lb->len -= start;
 }
 
-int logs_relay(int in_fd, int out_fd, const char *prefix, struct linebuf *lb)
+int logs_relay(int in_fd, struct relay_out *out, struct linebuf *lb)
 {
     for (size_t total = 0; total < LOG_RELAY_BYTES;) {
         ssize_t n = read(in_fd, lb->buf + lb->len, sizeof(lb->buf) - lb->len);
@@ -108,21 +159,28 @@ int logs_relay(int in_fd, int out_fd, const char *prefix, struct linebuf *lb)
             return errno == EAGAIN ? 0 : -errno;
         }
         if (n == 0) {
-            logs_flush(out_fd, prefix, lb);
+            logs_flush(out, lb);
             return 1;
         }
         lb->len += (size_t)n;
         total += (size_t)n;
-        emit_lines(out_fd, prefix, lb);
+        emit_lines(out, lb);
     }
     return 0; // more may be waiting: level-triggered epoll calls again
 }
 
-void logs_flush(int out_fd, const char *prefix, struct linebuf *lb)
+void logs_flush(struct relay_out *out, struct linebuf *lb)
 {
-    emit_lines(out_fd, prefix, lb);
+    emit_lines(out, lb);
+    struct clocks c = now_clocks();
     if (lb->len) {
-        write_line(out_fd, prefix, lb->buf, lb->len);
+        pass_line(out, &c, lb->buf, lb->len, false);
         lb->len = 0;
+    }
+    if (out->lf) {
+        uint64_t before = pending(out->lf);
+        if (before && logfile_flush(out->lf, c.mono_ms, c.wall_ms) == 0) {
+            echo_marker(out, before);
+        }
     }
 }

@@ -42,8 +42,7 @@ int main(int argc, char **argv)
         return cli_report(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "logs") == 0) {
-        (void)fprintf(stderr, "warden: '%s' is not in this version yet\n", cmd);
-        return CLI_USAGE;
+        return cli_logs(argc - 1, argv + 1);
     }
     (void)fprintf(stderr, "warden: unknown command '%s' (see 'warden help')\n", cmd);
     return CLI_USAGE;

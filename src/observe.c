@@ -15,6 +15,7 @@
 
 #include "history.h"
 #include "log.h"
+#include "logfile.h"
 #include "loop.h"
 #include "metrics.h"
 #include "supervisor.h"
@@ -227,7 +228,7 @@ static void service_figures(struct service *svc, struct metrics_service *m)
             .leak_suspected = g->leak_reported,
             .leak_bytes_per_second = g->leak_reported ? g->leak.rate_bytes_per_s : 0,
             .leak_seconds_to_limit = g->leak_reported ? g->leak.eta_s : -1,
-            .log_dropped_lines_total = svc->log_dropped_lines,
+            .log_dropped_lines_total = svc->log ? svc->log->dropped_lines : 0,
             .uptime_seconds =
                     svc->pid > 0 ? (double)(clock_mono_ms() - svc->start_mono_ms) / 1000.0 : 0,
     };

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "logfile.h"
 #include "loop.h"
 #include "spawn.h"
 #include "supervisor.h"
@@ -53,12 +54,33 @@ static void on_timer(struct loop *loop, int fd, uint32_t events, void *ctx)
     }
 }
 
+// Capture into STATE_DIR/logs/NAME.log. A file that cannot be opened costs the capture,
+// not the service: its output is still passed through, and status says why.
+static void open_log(struct service *svc, struct logfile *lf)
+{
+    const struct svc_config *cfg = svc->cfg;
+    if (!cfg->log_max_bytes) {
+        return;
+    }
+    int rc = logfile_open(lf, svc->sup->cfg->state_dir, cfg->name, cfg->log_max_bytes,
+                          (unsigned)cfg->log_max_count);
+    if (rc < 0) {
+        svc->log_error = -rc;
+        log_warn("%s: output not captured: unable to open %s/" LOGFILE_DIR "/%s.log: %s", cfg->name,
+                 svc->sup->cfg->state_dir, cfg->name, strerror(-rc));
+        return;
+    }
+    logfile_set_rate(lf, cfg->log_rate_lines, cfg->log_rate_bytes);
+    svc->log = lf;
+}
+
 int service_init(struct service *svc, struct supervisor *sup, const struct svc_config *cfg)
 {
     // One pair of line buffers per service slot, in a table of their own: they are only
     // touched (made resident) when output flows through a prefixing relay.
     // Indexed by the slot in sup->services (one supervisor per process).
     static struct linebuf linebufs[SERVICES_MAX][2];
+    static struct logfile logfiles[SERVICES_MAX];
     ptrdiff_t slot = svc - sup->services;
     if (slot < 0 || slot >= (ptrdiff_t)SERVICES_MAX) {
         return -EINVAL;
@@ -71,9 +93,10 @@ int service_init(struct service *svc, struct supervisor *sup, const struct svc_c
     svc->sup = sup;
     svc->cfg = cfg;
     svc->state = SVC_STOPPED;
-    svc->pidfd = svc->exec_fd = svc->out_fd = svc->err_fd = -1;
+    svc->pidfd = svc->exec_fd = svc->out_fd = svc->err_fd = svc->log_timer_fd = -1;
     cgroup_svc_init(&svc->cg);
     policy_ring_reset(&svc->failures);
+    open_log(svc, &logfiles[slot]);
     svc->timer_fd = timer_create_fd();
     if (svc->timer_fd < 0) {
         return svc->timer_fd;
@@ -99,6 +122,11 @@ void service_fini(struct service *svc)
     close_fd(svc, &svc->exec_fd);
     close_fd(svc, &svc->out_fd);
     close_fd(svc, &svc->err_fd);
+    close_fd(svc, &svc->log_timer_fd);
+    if (svc->log) {
+        logfile_close(svc->log);
+        svc->log = NULL;
+    }
 }
 
 static void set_state(struct service *svc, enum svc_state s)
@@ -128,25 +156,71 @@ void service_signal(struct service *svc, int sig)
 
 /* ---- output pipes ---- */
 
+static struct relay_out relay_for(const struct service *svc, bool is_out)
+{
+    return (struct relay_out){.out_fd = is_out ? STDOUT_FILENO : STDERR_FILENO,
+                              .prefix = svc->sup->prefix_output ? svc->cfg->name : NULL,
+                              .lf = svc->log};
+}
+
+static void on_log_timer(struct loop *loop, int fd, uint32_t events, void *ctx)
+{
+    (void)events;
+    struct service *svc = ctx;
+    (void)timer_drain(fd);
+    for (int i = 0; i < 2; i++) {
+        int out_fd = i == 0 ? svc->out_fd : svc->err_fd;
+        if ((svc->log_paused & (1u << i)) && out_fd >= 0) {
+            (void)loop_mod(loop, out_fd, EPOLLIN);
+        }
+    }
+    svc->log_paused = 0;
+}
+
+// The rate limit dropped lines: stop reading this stream for LOGS_PAUSE_MS. Without a
+// timer (none could be made) the stream is simply read on: dropping still bounds the disk.
+static void pause_stream(struct service *svc, int fd, bool is_out)
+{
+    if (svc->log_timer_fd < 0) {
+        int tfd = timer_create_fd();
+        if (tfd < 0 || loop_add(svc->sup->loop, tfd, EPOLLIN, on_log_timer, svc) < 0) {
+            if (tfd >= 0) {
+                (void)close(tfd);
+            }
+            return;
+        }
+        svc->log_timer_fd = tfd;
+    }
+    if (loop_mod(svc->sup->loop, fd, 0) == 0) {
+        if (!svc->log_paused) {
+            (void)timer_arm_ms(svc->log_timer_fd, LOGS_PAUSE_MS);
+        }
+        svc->log_paused |= is_out ? 1u : 2u;
+    }
+}
+
 static void on_output(struct loop *loop, int fd, uint32_t events, void *ctx)
 {
     (void)loop;
     (void)events;
     struct service *svc = ctx;
     bool is_out = fd == svc->out_fd;
-    int rc = logs_relay(fd, is_out ? STDOUT_FILENO : STDERR_FILENO, svc->cfg->name,
-                        is_out ? svc->out_lb : svc->err_lb);
+    struct relay_out out = relay_for(svc, is_out);
+    int rc = logs_relay(fd, &out, is_out ? svc->out_lb : svc->err_lb);
     if (rc != 0) {
         close_fd(svc, is_out ? &svc->out_fd : &svc->err_fd);
+    } else if (out.dropped) {
+        pause_stream(svc, fd, is_out);
     }
 }
 
 // Pipes are per instance; a grandchild holding the write end keeps ours open until the
-// cgroup is empty, which is when the instance is torn down anyway.
+// cgroup is empty, which is when the instance is torn down anyway. Output is inherited
+// as it is only when there is nothing to do with it: one service, not captured.
 static int open_output(struct service *svc, int *out_w, int *err_w)
 {
     *out_w = *err_w = -1;
-    if (!svc->sup->prefix_output) {
+    if (!svc->sup->prefix_output && !svc->log) {
         return 0;
     }
     int po[2], pe[2];
@@ -163,6 +237,7 @@ static int open_output(struct service *svc, int *out_w, int *err_w)
     (void)fcntl(pe[0], F_SETFL, O_NONBLOCK);
     close_fd(svc, &svc->out_fd);
     close_fd(svc, &svc->err_fd);
+    svc->log_paused = 0; // a pending resume finds new fds already read
     svc->out_fd = po[0];
     svc->err_fd = pe[0];
     *out_w = po[1];
@@ -174,16 +249,17 @@ static int open_output(struct service *svc, int *out_w, int *err_w)
 
 static void drain_output(struct service *svc)
 {
-    if (svc->out_fd >= 0) {
-        (void)logs_relay(svc->out_fd, STDOUT_FILENO, svc->cfg->name, svc->out_lb);
-        logs_flush(STDOUT_FILENO, svc->cfg->name, svc->out_lb);
+    for (int i = 0; i < 2; i++) {
+        bool is_out = i == 0;
+        int *fd = is_out ? &svc->out_fd : &svc->err_fd;
+        if (*fd >= 0) {
+            struct relay_out out = relay_for(svc, is_out);
+            struct linebuf *lb = is_out ? svc->out_lb : svc->err_lb;
+            (void)logs_relay(*fd, &out, lb);
+            logs_flush(&out, lb);
+        }
+        close_fd(svc, fd);
     }
-    if (svc->err_fd >= 0) {
-        (void)logs_relay(svc->err_fd, STDERR_FILENO, svc->cfg->name, svc->err_lb);
-        logs_flush(STDERR_FILENO, svc->cfg->name, svc->err_lb);
-    }
-    close_fd(svc, &svc->out_fd);
-    close_fd(svc, &svc->err_fd);
 }
 
 /* ---- starting ---- */

@@ -51,6 +51,8 @@ struct service {
     int timer_fd;
     int out_fd; /* read ends of the output pipes; -1 when output is inherited */
     int err_fd;
+    int log_timer_fd;    /* resumes reading a stream paused by the rate limit; -1 until used */
+    unsigned log_paused; /* bit 0: out_fd, bit 1: err_fd not read until log_timer_fd fires */
     struct cgroup_svc cg;
     uint64_t start_mono_ms;
     uint64_t start_wall_ms;
@@ -81,8 +83,9 @@ struct service {
     bool guard_restart;       /* this instance is being replaced by memory_restart */
     unsigned kill_graces;     /* KILL_GRACE_MS periods waited after SIGKILL */
     struct guard guard;
-    struct history hist;        /* memory and pids, a point a second (observe.c) */
-    uint64_t log_dropped_lines; /* output lines the rate limit dropped */
+    struct history hist; /* memory and pids, a point a second (observe.c) */
+    struct logfile *log; /* captured output; NULL when log_max = off or it failed */
+    int log_error;       /* errno why the log file could not be opened, else 0 */
     /* output line buffers (pointers into a table of service.c: kept out of this struct so
      * idle services stay on few pages) */
     struct linebuf *out_lb;

@@ -4,8 +4,10 @@
 #include <sys/wait.h>
 
 #include <stdio.h>
+#include <string.h>
 
 #include "journal.h"
+#include "logfile.h"
 #include "loop.h"
 #include "service.h"
 #include "supervisor.h"
@@ -24,6 +26,28 @@ static json_t *live_json(struct service *svc)
     json_t *pids = json_pack("{s:I, s:I}", "current", (json_int_t)(live ? st.pids_current : 0),
                              "max", (json_int_t)svc->cfg->pids_max);
     return json_pack("{s:o, s:o}", "memory", mem, "pids", pids);
+}
+
+// The capture: where it goes and what it lost. {"captured": false, "error": ...} when
+// log_max = off ("error" absent) or the file could not be opened.
+static json_t *logs_json(const struct service *svc)
+{
+    const struct logfile *lf = svc->log;
+    if (!lf) {
+        json_t *o = json_pack("{s:b}", "captured", 0);
+        if (svc->log_error) {
+            (void)json_object_set_new(o, "error", json_string(strerror(svc->log_error)));
+        }
+        return o;
+    }
+    char path[WARDEN_PATH_MAX + 128];
+    (void)snprintf(path, sizeof(path), "%s/" LOGFILE_DIR "/%s.log", svc->sup->cfg->state_dir,
+                   svc->cfg->name);
+    return json_pack("{s:b, s:s, s:I, s:I, s:I, s:I, s:I}", "captured", 1, "file", path,
+                     "written_lines", (json_int_t)lf->written_lines, "dropped_lines",
+                     (json_int_t)lf->dropped_lines, "cut_lines", (json_int_t)lf->cut_lines,
+                     "write_errors", (json_int_t)lf->write_errors, "rotations",
+                     (json_int_t)lf->rotations);
 }
 
 json_t *service_status_json(struct service *svc)
@@ -54,6 +78,7 @@ json_t *service_status_json(struct service *svc)
         (void)json_object_set_new(o, "last_exit", json_null());
     }
     (void)json_object_set_new(o, "guard", guard_status_json(svc));
+    (void)json_object_set_new(o, "logs", logs_json(svc));
     json_t *live = live_json(svc);
     (void)json_object_update(o, live);
     json_decref(live);

@@ -433,9 +433,7 @@ int sup_init(struct supervisor *sup, struct warden_config *cfg, bool run_mode, c
         (void)loop_add(sup->loop, sup->journal_timer, EPOLLIN, on_journal_timer, sup);
     }
     sup->prefix_output = cfg->service_count > 1;
-    if (sup->prefix_output) {
-        logs_init();
-    }
+    logs_init(); // relayed output (prefixed, or captured) must never block the loop
     for (unsigned i = 0; i < cfg->service_count; i++) {
         rc = service_init(&sup->services[i], sup, &cfg->services[i]);
         if (rc < 0) {

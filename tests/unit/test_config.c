@@ -87,7 +87,10 @@ static const char full_text[] = "\xEF\xBB\xBF; warden config\n"
                                 "shell        = no\n"
                                 "restart_max  = 3\n"
                                 "fork_rate    = 250/s\n"
+                                "log_max      = 1G x 16\n"
+                                "log_rate     = 50/s, 64K/s\n"
                                 "[ service  web-1 ]\r\n"
+                                "log_max = off\r\n"
                                 "command = echo $HOME | wc -l\r\n"
                                 "shell = yes\r\n"
                                 "memory_max = 50%\r\n"
@@ -133,6 +136,17 @@ static void test_valid_full(void **state)
     assert_false(api->shell);
     assert_int_equal(api->restart_max, 3);
     assert_int_equal(api->fork_rate, 250);
+    assert_int_equal(api->log_max_bytes, GIB);
+    assert_int_equal(api->log_max_count, 16);
+    assert_int_equal(api->log_rate_lines, 50);
+    assert_int_equal(api->log_rate_bytes, 64 * 1024);
+    const struct svc_config *web = &cfg.services[1];
+    assert_int_equal(web->log_max_bytes, 0); // off: not captured
+    const struct svc_config *batch = &cfg.services[2];
+    assert_int_equal(batch->log_max_bytes, 16 * 1024 * 1024); // the defaults: 16M x 4
+    assert_int_equal(batch->log_max_count, 4);
+    assert_int_equal(batch->log_rate_lines, 1000);
+    assert_int_equal(batch->log_rate_bytes, 1024 * 1024);
 }
 
 // The same config: sh -c, percent of host memory, CRLF lines and defaults.
@@ -143,7 +157,7 @@ static void test_valid_full_more(void **state)
     assert_int_equal(nerrs, 0);
     const struct svc_config *web = &cfg.services[1];
     assert_string_equal(web->name, "web-1");
-    assert_int_equal(web->line, 19);
+    assert_int_equal(web->line, 21);
     assert_true(web->shell);
     assert_int_equal(web->argc, 3);
     assert_string_equal(web->argv[0], "/bin/sh");
@@ -228,6 +242,14 @@ static const struct bad_case bad_service_cases[] = {
         {"Command", "/bin/true", "unknown key \"Command\"", NULL},
         {"fork_rate", "200", "invalid rate \"200\" (not N/s)", "e.g. 200/s"},
         {"fork_rate", "0/s", "(out of range)", "N from 1 to 4194304"},
+        {"log_max", "16M", "invalid log_max \"16M\" (no \"x COUNT\")", "or off"},
+        {"log_max", "16M x 1", "(count out of range)", "COUNT 2..16"},
+        {"log_max", "2G x 4", "(size out of range)", "SIZE 64K..1G"},
+        {"log_max", "no", "invalid log_max \"no\"", "e.g. \"16M x 4\""},
+        {"log_rate", "1000", "invalid log rate \"1000\"", "LINES/s[, SIZE/s]"},
+        {"log_rate", "0/s", "invalid log rate \"0/s\"", "LINES from 1 to 1000000"},
+        {"log_rate", "10/s, 2G/s", "invalid log rate", "SIZE from 1K to 1G"},
+        {"log_rate", "10/s, 1M", "invalid log rate", "e.g. 1000/s or 1000/s, 1M/s"},
 };
 
 // Each bad [service] key or value: one error, on its line, naming section, key and value.
