@@ -33,6 +33,14 @@ CFLAGS  += -fno-asynchronous-unwind-tables -fno-unwind-tables
 endif
 ifneq ($(STATIC),)
 LDFLAGS += -static
+# A static binary cannot dlopen libmicrohttpd, and Debian's libmicrohttpd.a needs GnuTLS,
+# which has no complete set of static archives: `make static` first builds a TLS-less
+# libmicrohttpd.a from Debian's source (scripts/mhd_static.sh) and links that.
+MHD_A   ?= build-mhd/lib/libmicrohttpd.a
+ifneq ($(wildcard $(MHD_A)),)
+CFLAGS  += -DWARDEN_MHD_LINKED
+LDLIBS  += $(MHD_A)
+endif
 endif
 
 SRCS      := $(wildcard src/*.c)
@@ -82,9 +90,13 @@ san-test:
 	$(MAKE) SAN=1 unit integration
 
 static:
+	@sh scripts/mhd_static.sh build-mhd || echo "static: no TLS-less libmicrohttpd.a:" \
+		"build-static/warden will have no /metrics server (warden metrics still works)" >&2
 	$(MAKE) STATIC=1 BUILD=build-static build-static/warden
 
 vm: deps
+	@sh scripts/mhd_static.sh build-mhd || echo "vm: no TLS-less libmicrohttpd.a:" \
+		"the static warden will have no /metrics server" >&2
 	$(MAKE) STATIC=1 BUILD=build-static all
 	sh tests/vm/run.sh build-static
 

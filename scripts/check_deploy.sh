@@ -110,4 +110,9 @@ if grep -q '^ENTRYPOINT \["[^"]*warden", "run"' "$dir/Dockerfile" && grep -q '^F
 else
     bad "Dockerfile: no exec-form ENTRYPOINT [\".../warden\", \"run\", ...]"
 fi
+if grep -q 'make .*static' "$dir/Dockerfile" && grep -q '^COPY --from=build /src/build-static/warden ' "$dir/Dockerfile"; then
+    ok "Dockerfile (builds with make static, copies the static binary)"
+else
+    bad "Dockerfile: not built with make static / build-static/warden not copied"
+fi
 exit $fail

@@ -3,7 +3,7 @@
 set -e
 PKGS="build-essential pkg-config libinih-dev libjansson-dev libmicrohttpd-dev libcmocka-dev
       busybox-static qemu-system-x86 linux-image-amd64 iproute2 procps util-linux cpio gzip
-      curl prometheus chromium"
+      curl prometheus chromium xz-utils"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

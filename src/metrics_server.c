@@ -8,12 +8,13 @@
 // libmicrohttpd is loaded with dlopen when a metrics address is configured, not linked:
 // Debian builds it with GnuTLS, whose libraries (and their constructors) added 2.4 MB to
 // warden's private memory when linked (bench/run.sh rss: 364 kB without, 2,832 kB with).
-// Without `metrics`, warden never maps them.
+// Without `metrics`, warden never maps them. A static build (make static) cannot dlopen:
+// it links a libmicrohttpd built without HTTPS (scripts/mhd_static.sh) and defines
+// WARDEN_MHD_LINKED.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,9 +23,13 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
+#ifndef WARDEN_MHD_LINKED
+#include <dlfcn.h>
+#endif
 
 #include "metrics.h"
 
+#ifndef WARDEN_MHD_LINKED
 #define MHD_SONAME "libmicrohttpd.so.12"
 
 // The libmicrohttpd calls this file makes, resolved by mhd_load().
@@ -52,6 +57,8 @@ static struct {
 #define MHD_add_response_header                                (*mhd.add_response_header)
 #define MHD_create_response_from_buffer                        (*mhd.create_response_from_buffer)
 #define MHD_create_response_from_buffer_with_free_callback_cls (*mhd.create_response_free_cls)
+
+#endif
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -467,6 +474,14 @@ static struct metrics_server *server_alloc(metrics_fill_fn *fn, void *ctx)
     return m;
 }
 
+#ifdef WARDEN_MHD_LINKED
+static int mhd_load(char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    return 0; // linked in
+}
+#else
 // dlopen libmicrohttpd once; 0, or -ENOENT with err saying what to install.
 static int mhd_load(char *err, size_t errlen)
 {
@@ -519,6 +534,7 @@ static int mhd_load(char *err, size_t errlen)
     mhd.handle = h;
     return 0;
 }
+#endif
 
 int metrics_server_start(struct metrics_server **out, const char *addr_port, metrics_fill_fn *fn,
                          void *ctx, char *err, size_t errlen)
