@@ -465,6 +465,26 @@ int sup_init(struct supervisor *sup, struct warden_config *cfg, bool run_mode, c
     return 0;
 }
 
+// The brk heap's start (field 47 of /proc/self/stat, "start_brk"), or NULL.
+static char *heap_start(void)
+{
+    char buf[1024];
+    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+    if (fd >= 0) {
+        (void)close(fd);
+    }
+    if (n <= 0) {
+        return NULL;
+    }
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')'); // comm may hold spaces; fields restart after it
+    for (int field = 2; p && field < 47; field++) {
+        p = strchr(p + 1, ' ');
+    }
+    return p ? (char *)(uintptr_t)strtoull(p + 1, NULL, 10) : NULL;
+}
+
 int sup_run(struct supervisor *sup)
 {
     // Start-up scratch (opendir's 32 KiB buffers for the journal and the stale-cgroup
@@ -481,6 +501,15 @@ int sup_run(struct supervisor *sup)
     // mappings warden does not make in its steady state.
     if (mlockall(MCL_CURRENT | MCL_ONFAULT) < 0) {
         log_warn("unable to lock warden's memory (continuing; needs CAP_IPC_LOCK)");
+    }
+    // ...except the malloc heap: it holds a few kB of live data between requests, and
+    // locked pages cannot be handed back (MADV_DONTNEED refuses them), so every status
+    // request's JSON left its pages resident: +8 kB per three requests, measured. Unlocked,
+    // malloc_trim after each request returns them.
+    char *heap = heap_start();
+    char *brk_now = sbrk(0);
+    if (heap && brk_now != (char *)-1 && brk_now > heap) {
+        (void)munlock(heap, (size_t)(brk_now - heap));
     }
     // After the lock: libmicrohttpd (and GnuTLS behind it) is loaded only when metrics are
     // on, and its pages are not locked with warden's own.
