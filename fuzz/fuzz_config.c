@@ -23,16 +23,16 @@ static void check(bool ok, const char *what)
     }
 }
 
-static void check_service(const struct svc_config *sc)
+static void check_service(const struct config_arena *a, const struct svc_config *sc)
 {
     check(config_check_name(sc->name, NULL) == 0, "service names are valid");
     check(sc->argc > 0 && sc->argc <= (int)COMMAND_ARGV_MAX, "argc in 1..COMMAND_ARGV_MAX");
     check(sc->argv[sc->argc] == NULL, "argv ends with NULL");
     for (int i = 0; i < sc->argc; i++) {
         const char *w = sc->argv[i];
-        check(w >= sc->argv_buf && w < sc->argv_buf + sizeof(sc->argv_buf), "argv in argv_buf");
-        check(memchr(w, '\0', (size_t)(sc->argv_buf + sizeof(sc->argv_buf) - w)) != NULL,
-              "argv words end inside argv_buf");
+        check(w >= a->buf && w < a->buf + a->used, "argv in the config's arena");
+        check(memchr(w, '\0', (size_t)(a->buf + a->used - w)) != NULL,
+              "argv words end inside the arena");
     }
     check(sc->backoff_min_ms >= 10 && sc->backoff_min_ms <= sc->backoff_max_ms, "backoff");
     check(sc->drain_ms <= 3600000, "drain <= 1h");
@@ -63,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check(errs[i].file == cfg.file, "file set");
     }
     for (unsigned i = 0; rc == 0 && i < cfg.service_count; i++) {
-        check_service(&cfg.services[i]);
+        check_service(&cfg.arena, &cfg.services[i]);
     }
     return 0;
 }

@@ -196,29 +196,14 @@ int cli_daemon(int argc, char **argv)
     return supervise(&cfg, false);
 }
 
-// Copy argv into sc->argv_buf / sc->argv (and a display copy into sc->command).
-static int set_argv(struct svc_config *sc, int argc, char **argv)
+// The command after `--`, into the config's arena.
+static int set_argv(struct warden_config *cfg, struct svc_config *sc, int argc, char **argv)
 {
-    if (argc > (int)COMMAND_ARGV_MAX) {
-        (void)fprintf(stderr, "warden: more than %u words in the command\n", COMMAND_ARGV_MAX);
+    if (config_set_argv(&cfg->arena, sc, argc, argv) < 0) {
+        (void)fprintf(stderr, "warden: the command has more than %u words or %u bytes\n",
+                      COMMAND_ARGV_MAX, COMMAND_BYTES_MAX);
         return CLI_USAGE;
     }
-    size_t off = 0, coff = 0;
-    for (int i = 0; i < argc; i++) {
-        size_t len = strlen(argv[i]) + 1;
-        if (off + len > sizeof(sc->argv_buf)) {
-            (void)fprintf(stderr, "warden: command longer than %u bytes\n", COMMAND_BYTES_MAX);
-            return CLI_USAGE;
-        }
-        memcpy(sc->argv_buf + off, argv[i], len);
-        sc->argv[i] = sc->argv_buf + off;
-        off += len;
-        int n = snprintf(sc->command + coff, sizeof(sc->command) - coff, "%s%s", i ? " " : "",
-                         argv[i]);
-        coff = (n > 0 && coff + (size_t)n < sizeof(sc->command)) ? coff + (size_t)n : coff;
-    }
-    sc->argv[argc] = NULL;
-    sc->argc = argc;
     return 0;
 }
 
@@ -410,7 +395,7 @@ int cli_run(int argc, char **argv)
         (void)fprintf(stderr, "warden: run needs a command: warden run [OPTIONS] -- CMD\n");
         return CLI_USAGE;
     }
-    int rc = set_argv(sc, argc - optind, argv + optind);
+    int rc = set_argv(&cfg, sc, argc - optind, argv + optind);
     if (rc == 0 && !sc->name[0]) {
         char base[SERVICE_NAME_MAX + 1];
         (void)snprintf(base, sizeof(base), "%s", argv[optind]);

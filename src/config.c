@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,7 +68,10 @@ add_error(struct load_ctx *ctx, int line, const char *fmt, ...)
 
 void config_service_defaults(struct svc_config *sc)
 {
+    static char *const no_argv[] = {NULL};
     memset(sc, 0, sizeof(*sc));
+    sc->command = "";
+    sc->argv = (char **)(uintptr_t)no_argv;
     sc->priority = 100;
     sc->restart = RESTART_ON_FAILURE;
     sc->backoff_min_ms = 1000;    // 1s
@@ -98,6 +102,7 @@ static void config_reset(struct warden_config *cfg)
     // The header is three WARDEN_PATH_MAX strings: config_defaults sets each, so no memset (it
     // would make all 12 KiB resident).
     config_defaults(cfg);
+    cfg->arena.used = 0; // its bytes are not cleared: only what a load writes is touched
 }
 
 // config_check_name on the first len bytes of name.
@@ -260,7 +265,7 @@ static void finish_service(struct load_ctx *ctx)
         return; // its bad value is reported already
     }
     struct errbuf eb = {{0}, NULL, 0};
-    if (config_split_command(sc, &eb) != 0) {
+    if (config_split_command(&ctx->cfg->arena, sc, &eb) != 0) {
         add_error(ctx, ctx->command_line, "[service %s] command: %s", sc->name, eb.msg);
     }
 }

@@ -20,14 +20,26 @@ enum restart_policy {
     RESTART_NEVER,
 };
 
+/* Where a config's commands and their argv live: allocated as the config is read, so a
+ * service costs the bytes its command takes, not COMMAND_BYTES_MAX three times over (that
+ * was 2.6 kB per service, resident). Sized for SERVICES_MAX of the longest commands. */
+#define CONFIG_ARENA_BYTES                                                                         \
+    (SERVICES_MAX * (2u * COMMAND_BYTES_MAX + 16u + (COMMAND_ARGV_MAX + 1u) * sizeof(char *)))
+struct config_arena {
+    size_t used;
+    _Alignas(char *) char buf[CONFIG_ARENA_BYTES];
+};
+
+/* n bytes aligned for a pointer, from a; NULL when a is full. */
+void *config_arena_alloc(struct config_arena *a, size_t n);
+
 struct svc_config {
     char name[SERVICE_NAME_MAX];
-    int line; /* line of the [service NAME] header, for messages */
-    char command[COMMAND_BYTES_MAX];
+    int line;            /* line of the [service NAME] header, for messages */
+    const char *command; /* the `command =` value ("" until set); in the arena */
     /* argv split from command (quotes and backslashes as in sh, no expansion), or
-     * {"/bin/sh", "-c", command} when shell = yes. argv[argc] == NULL. Points into argv_buf. */
-    char argv_buf[COMMAND_BYTES_MAX + 16];
-    char *argv[COMMAND_ARGV_MAX + 1];
+     * {"/bin/sh", "-c", command} when shell = yes. argv[argc] == NULL. In the arena. */
+    char **argv;
     int argc;
     bool shell;
     bool has_user;
@@ -67,7 +79,8 @@ struct warden_config {
     uint64_t host_max_pressure_pct;    /* act when memory PSI "full" stays above (1..100)... */
     uint64_t host_pressure_window_ms;  /* ...over this window (500 ms..10 s, a PSI trigger) */
     unsigned service_count;
-    struct svc_config services[SERVICES_MAX]; /* last: config_reset zeroes what precedes it */
+    struct svc_config services[SERVICES_MAX]; /* a slot is set up when its section starts */
+    struct config_arena arena; /* commands and argv of services[]; reset by config_load */
 };
 
 /* Defaults (DESIGN.md): restart on-failure, backoff 1s..5m, stable_after 10m, drain 30s,
@@ -76,8 +89,17 @@ void config_service_defaults(struct svc_config *sc);
 /* Defaults for [warden]: state_dir /var/lib/warden, socket /run/warden.sock. */
 void config_defaults(struct warden_config *cfg);
 
-/* Split sc->command into sc->argv (or wrap it in sh -c when sc->shell). 0 or -EINVAL. */
-int config_split_command(struct svc_config *sc, struct errbuf *eb);
+/* Split sc->command into sc->argv, allocated from a (or wrap it in sh -c when sc->shell).
+ * command must end within COMMAND_BYTES_MAX bytes. 0, or -EINVAL with eb saying why. */
+int config_split_command(struct config_arena *a, struct svc_config *sc, struct errbuf *eb);
+/* sc->command = a copy of value in a (at most COMMAND_BYTES_MAX - 1 bytes, not empty).
+ * 0 or -EINVAL with eb saying why. */
+int config_set_command(struct config_arena *a, struct svc_config *sc, const char *value,
+                       struct errbuf *eb);
+/* sc->argv = a copy of argv[0..argc-1] in a, and sc->command their display form (words
+ * joined by spaces, cut at COMMAND_BYTES_MAX - 1) for `warden run`. 0 or -E2BIG when
+ * argc > COMMAND_ARGV_MAX or the words exceed COMMAND_BYTES_MAX bytes. */
+int config_set_argv(struct config_arena *a, struct svc_config *sc, int argc, char *const *argv);
 
 /* Validate a service name: 1..SERVICE_NAME_MAX-1 bytes of [A-Za-z0-9_.-], not starting
  * with '.' or '-', without "..". 0 or -EINVAL. */

@@ -94,17 +94,6 @@ static int set_addr(struct warden_config *cfg, const char *value, struct errbuf 
     return 0;
 }
 
-static int set_command(struct svc_config *sc, const char *value, struct errbuf *eb)
-{
-    size_t n = strlen(value);
-    if (n == 0 || n >= sizeof(sc->command)) {
-        return bad_value(eb, "command", value, n ? "too long" : "empty",
-                         "a program and its arguments, at most 1023 bytes (e.g. /usr/bin/api -v)");
-    }
-    memcpy(sc->command, value, n + 1);
-    return 0;
-}
-
 static int set_user(struct svc_config *sc, const char *value, struct errbuf *eb)
 {
     size_t n = strlen(value);
@@ -264,7 +253,7 @@ int config_set_value(struct warden_config *cfg, struct svc_config *sc, const str
     case VAL_ADDR:
         return set_addr(cfg, value, eb);
     case VAL_COMMAND:
-        return set_command(sc, value, eb);
+        return config_set_command(&cfg->arena, sc, value, eb);
     case VAL_USER:
         return set_user(sc, value, eb);
     case VAL_POLICY:

@@ -288,9 +288,10 @@ static void configure(struct svc_config *sc, enum svc_state state)
     // 0.9..1.1 s with jitter: long enough that the backoff timer cannot fire between
     // reaching BACKOFF/CRASHLOOP and dispatching the event under test
     sc->backoff_min_ms = sc->backoff_max_ms = 1000;
-    (void)snprintf(sc->command, sizeof(sc->command), "%s", cmd);
+    static struct config_arena arena;
     struct errbuf eb = {0};
-    assert_int_equal(config_split_command(sc, &eb), 0);
+    assert_int_equal(config_set_command(&arena, sc, cmd, &eb), 0);
+    assert_int_equal(config_split_command(&arena, sc, &eb), 0);
 }
 
 static int setup_pair(void **state)
@@ -463,9 +464,10 @@ static void configure_scenario(struct fixture *f, const char *cmd, enum restart_
                                uint64_t backoff_ms)
 {
     struct svc_config *sc = &f->cfg.services[0];
-    (void)snprintf(sc->command, sizeof(sc->command), "%s", cmd);
     struct errbuf eb = {0};
-    assert_int_equal(config_split_command(sc, &eb), 0);
+    f->cfg.arena.used = 0;
+    assert_int_equal(config_set_command(&f->cfg.arena, sc, cmd, &eb), 0);
+    assert_int_equal(config_split_command(&f->cfg.arena, sc, &eb), 0);
     sc->restart = p;
     sc->backoff_min_ms = backoff_ms;
     sc->backoff_max_ms = backoff_ms * 2;
