@@ -132,7 +132,7 @@ static char *const no_argv[] = {NULL};
 
 int config_split_command(struct config_arena *a, struct svc_config *sc, struct errbuf *eb)
 {
-    static struct words w; // 1.6 kB: off the stack (single-threaded)
+    struct words w; // 1.6 kB of stack, reused after: a static would stay resident
     const char *why = "empty";
     const char *command = sc->command ? sc->command : "";
     sc->argc = 0;
@@ -181,8 +181,8 @@ int config_set_command(struct config_arena *a, struct svc_config *sc, const char
 
 int config_set_argv(struct config_arena *a, struct svc_config *sc, int argc, char *const *argv)
 {
-    static struct words w;
-    static char display[COMMAND_BYTES_MAX];
+    struct words w;
+    char display[COMMAND_BYTES_MAX];
     if (argc < 1 || argc > (int)COMMAND_ARGV_MAX) {
         return -E2BIG;
     }

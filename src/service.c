@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kmsg.h"
 #include "log.h"
 #include "logfile.h"
 #include "loop.h"
@@ -458,6 +459,12 @@ json_t *service_exit_json(const struct service *svc)
     }
     if (e->kind == EXIT_OOM_KILLED) {
         (void)json_object_set_new(o, "victim", json_string(e->main_oom ? "main" : "child"));
+        if (svc->oom_pid > 0) {
+            (void)json_object_set_new(o, "victim_pid", json_integer(svc->oom_pid));
+            (void)json_object_set_new(o, "victim_comm", json_string(svc->oom_comm));
+            (void)json_object_set_new(o, "victim_anon_rss_bytes",
+                                      json_integer((json_int_t)svc->oom_rss_bytes));
+        }
         (void)json_object_set_new(o, "limit", json_string("memory_max"));
         // the cgroup's high-water mark: usage when the kernel killed at the limit
         (void)json_object_set_new(o, "usage_at_kill_bytes",
@@ -478,9 +485,48 @@ json_t *service_exit_json(const struct service *svc)
     return o;
 }
 
+// The cgroup path the kernel's log names for this instance: below its hierarchy's mount.
+static const char *memcg_suffix(const struct service *svc)
+{
+    const struct cgroup_sys *cgs = &svc->sup->cgs;
+    const char *path = cgs->kind == CGROUP_HYBRID ? svc->cg.mem_path : svc->cg.v2_path;
+    const char *mount = cgs->kind == CGROUP_HYBRID ? cgs->mem_mount : cgs->v2_mount;
+    size_t m = strlen(mount);
+    return m && strncmp(path, mount, m) == 0 && path[m] == '/' ? path + m : NULL;
+}
+
+// Which process the OOM killer took, from the kernel's log: the pid settles whether it was
+// the main process (otherwise guessed from SIGKILL), and the reason names it.
+static void name_oom_victim(struct service *svc)
+{
+    struct exit_info *e = &svc->last_exit;
+    struct oom_victim v;
+    const char *suffix = memcg_suffix(svc);
+    svc->oom_pid = 0;
+    svc->oom_comm[0] = '\0';
+    svc->oom_rss_bytes = 0;
+    if (e->kind != EXIT_OOM_KILLED || !svc->sup->kmsg || !suffix ||
+        !kmsg_find_oom(svc->sup->kmsg, suffix, &v)) {
+        return;
+    }
+    svc->oom_pid = v.pid;
+    (void)snprintf(svc->oom_comm, sizeof(svc->oom_comm), "%s", v.comm);
+    svc->oom_rss_bytes = v.anon_rss_bytes;
+    e->main_oom = v.pid == svc->pid;
+    // policy_classify guessed who from the signal; say who, keeping "(N kills...); main
+    // process: HOW" from its text
+    char tail[sizeof(e->reason)];
+    const char *at = strstr(e->reason, " OOM-killed at ");
+    (void)snprintf(tail, sizeof(tail), "%s", at ? at : " OOM-killed at memory_max");
+    int n = snprintf(e->reason, sizeof(e->reason), "%s %d (%s)%.150s",
+                     e->main_oom ? "main process" : "process", (int)v.pid, v.comm, tail);
+    (void)n; // cut to the reason's size if need be
+}
+
 static void record_exit(struct service *svc, const struct exit_facts *f, uint64_t uptime_ms)
 {
     policy_classify(f, &svc->last_exit);
+    name_oom_victim(svc);
     svc->has_last_exit = true;
     svc->last_exit_wall_ms = clock_wall_ms();
     svc->last_uptime_ms = uptime_ms;

@@ -66,6 +66,9 @@ struct service {
     uint64_t last_uptime_ms;
     int last_wait_status;
     struct cgroup_stats last_stats; /* at the last exit */
+    pid_t oom_pid;                  /* the last exit's OOM victim from the kernel's log, */
+    char oom_comm[17];              /* 0 / "" when unknown */
+    uint64_t oom_rss_bytes;
     /* the instance being stopped or torn down */
     bool stop_requested;
     const char *stop_reason;

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kmsg.h"
 #include "log.h"
 #include "logs.h"
 #include "metrics.h"
@@ -212,7 +213,7 @@ static void protect_self(void)
 // mkdir -p for state_dir (0700 for what we create).
 static int mkdir_p(const char *path)
 {
-    char buf[PATH_MAX];
+    char buf[WARDEN_PATH_MAX]; // state_dir's bound: PATH_MAX here cost 4 kB of stack for good
     int n = snprintf(buf, sizeof(buf), "%s", path);
     if (n < 0 || (size_t)n >= sizeof(buf)) {
         return -ENAMETOOLONG;
@@ -234,7 +235,7 @@ static int mkdir_p(const char *path)
 
 static void open_journal(struct supervisor *sup)
 {
-    char dir[PATH_MAX];
+    char dir[WARDEN_PATH_MAX + sizeof("/journal")];
     int n = snprintf(dir, sizeof(dir), "%s/journal", sup->cfg->state_dir);
     int rc = (n < 0 || (size_t)n >= sizeof(dir)) ? -ENAMETOOLONG : mkdir_p(sup->cfg->state_dir);
     struct journal_opts o = {.dir = dir};
@@ -425,6 +426,14 @@ int sup_init(struct supervisor *sup, struct warden_config *cfg, bool run_mode, c
         log_warn("unable to become a child subreaper (orphans will go to PID 1)");
     }
     protect_self();
+    static struct kmsg kmsg;
+    rc = kmsg_open(&kmsg);
+    if (rc < 0) {
+        log_warnx("/dev/kmsg: %s: an OOM kill's victim will be named main or child, without "
+                  "its pid and command",
+                  strerror(-rc));
+    }
+    sup->kmsg = rc < 0 ? NULL : &kmsg;
     sup->devnull_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
     setup_cgroups(sup);
     open_journal(sup);

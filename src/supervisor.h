@@ -21,6 +21,7 @@
 #include "service.h"
 
 struct metrics_server;
+struct kmsg;
 
 struct supervisor {
     struct loop *loop;
@@ -48,6 +49,7 @@ struct supervisor {
     int metrics_timer;              /* libmicrohttpd's next timeout */
     struct metrics_server *metrics; /* NULL when [warden] metrics is unset */
     uint64_t start_wall_ms;
+    struct kmsg *kmsg; /* OOM victims from the kernel's log; NULL when it cannot be read */
     /* last, and not zeroed by sup_init (static storage is zero already; service_init and
      * control_open set up what they use), so idle slots and buffers stay unmapped */
     struct service services[SERVICES_MAX];
