@@ -169,7 +169,7 @@ static void section_key(struct load_ctx *ctx, const char *name, const char *valu
             used = n > 0 && (size_t)n < sizeof(list) - used ? used + (size_t)n : used;
             continue;
         }
-        if (ctx->seen[k]) {
+        if (ctx->seen[k] && config_keys[k].kind != VAL_LISTEN) { // listen is repeatable
             add_error(ctx, ctx->lineno, "%s %s: set twice (first on line %d)", label, name,
                       ctx->seen[k]);
             return;

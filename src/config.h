@@ -13,6 +13,7 @@
 
 #include "bounds.h"
 #include "errbuf.h"
+#include "listen.h"
 
 enum restart_policy {
     RESTART_ALWAYS,
@@ -66,6 +67,9 @@ struct svc_config {
     uint64_t log_max_count;  /* files kept, NAME.log included (follows log_max_bytes) */
     uint64_t log_rate_lines; /* lines per second into the logs and stdout */
     uint64_t log_rate_bytes; /* bytes per second (follows log_rate_lines) */
+    /* listening sockets warden holds and passes (LISTEN_FDS), as configured; in the arena */
+    const char *listen[LISTEN_MAX];
+    unsigned listen_count;
 };
 
 struct warden_config {
@@ -123,6 +127,11 @@ int config_load_stream(struct warden_config *cfg, FILE *f, const char *name, str
  * --log-max and --log-rate options of `warden run`). 0 or -EINVAL with eb saying why. */
 int config_parse_log_max(struct svc_config *sc, const char *value, struct errbuf *eb);
 int config_parse_log_rate(struct svc_config *sc, const char *value, struct errbuf *eb);
+
+/* Add a listen address (validated with listen_parse, copied into a; at most LISTEN_MAX,
+ * no duplicates). 0 or -EINVAL with eb saying why. */
+int config_add_listen(struct config_arena *a, struct svc_config *sc, const char *value,
+                      struct errbuf *eb);
 
 /* Find a service by name; NULL when absent. */
 struct svc_config *config_find(struct warden_config *cfg, const char *name);

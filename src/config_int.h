@@ -34,6 +34,7 @@ enum value_kind {
     VAL_PRESSURE, // "N% over DUR": the field is N, the window in ms follows it
     VAL_LOG_MAX,  // "SIZE x COUNT" or off (config_parse_log_max)
     VAL_LOG_RATE, // "LINES/s[, SIZE/s]" (config_parse_log_rate)
+    VAL_LISTEN,   // tcp:HOST:PORT or unix:PATH, repeatable (listen_parse)
 };
 
 // A key: its section, where its value goes and its bounds (redis config.c style).

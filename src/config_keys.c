@@ -49,6 +49,7 @@ const struct key_def config_keys[] = {
         {"priority", SECT_SERVICE, VAL_UINT, S(priority), 0, 1000},
         {"log_max", SECT_SERVICE, VAL_LOG_MAX, S(log_max_bytes), 0, 0},
         {"log_rate", SECT_SERVICE, VAL_LOG_RATE, S(log_rate_lines), 0, 0},
+        {"listen", SECT_SERVICE, VAL_LISTEN, S(listen), 0, 0},
         {"min_available", SECT_HOST, VAL_SIZE, W(host_min_available_bytes), 1, UINT64_MAX},
         {"max_pressure", SECT_HOST, VAL_PRESSURE, W(host_max_pressure_pct), 1, 100},
 };
@@ -239,6 +240,32 @@ int config_parse_log_rate(struct svc_config *sc, const char *value, struct errbu
     return 0;
 }
 
+int config_add_listen(struct config_arena *a, struct svc_config *sc, const char *value,
+                      struct errbuf *eb)
+{
+    struct listen_addr addr;
+    char err[sizeof(eb->msg)];
+    if (listen_parse(value, &addr, err, sizeof(err)) != 0) {
+        return errbuf_set(eb, "%s", err);
+    }
+    for (unsigned i = 0; i < sc->listen_count; i++) {
+        if (strcmp(sc->listen[i], value) == 0) {
+            return errbuf_set(eb, "\"%s\" is listed twice", value);
+        }
+    }
+    if (sc->listen_count == LISTEN_MAX) {
+        return errbuf_set(eb, "more than %u listen addresses", LISTEN_MAX);
+    }
+    size_t n = strlen(value);
+    char *copy = config_arena_alloc(a, n + 1);
+    if (!copy) {
+        return errbuf_set(eb, "no room left in this config for \"%s\"", value);
+    }
+    memcpy(copy, value, n + 1);
+    sc->listen[sc->listen_count++] = copy;
+    return 0;
+}
+
 int config_set_value(struct warden_config *cfg, struct svc_config *sc, const struct key_def *def,
                      const char *value, struct errbuf *eb)
 {
@@ -262,6 +289,8 @@ int config_set_value(struct warden_config *cfg, struct svc_config *sc, const str
         return config_parse_log_max(sc, value, eb);
     case VAL_LOG_RATE:
         return config_parse_log_rate(sc, value, eb);
+    case VAL_LISTEN:
+        return config_add_listen(&cfg->arena, sc, value, eb);
     case VAL_BOOL:
         return units_parse_bool(value, (bool *)(base + def->offset), eb);
     case VAL_UINT:

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "kmsg.h"
+#include "listen.h"
 #include "log.h"
 #include "logfile.h"
 #include "loop.h"
@@ -115,8 +116,17 @@ static void close_fd(struct service *svc, int *fd)
     }
 }
 
+static void close_listen(struct service *svc)
+{
+    for (unsigned i = 0; i < svc->listen_open; i++) {
+        (void)close(svc->listen_fds[i]);
+    }
+    svc->listen_open = 0;
+}
+
 void service_fini(struct service *svc)
 {
+    close_listen(svc);
     guard_fini(svc);
     close_fd(svc, &svc->timer_fd);
     close_fd(svc, &svc->pidfd);
@@ -317,6 +327,7 @@ static void reset_instance(struct service *svc)
 }
 
 static void start_failed(struct service *svc, const char *what, int err);
+static void settle(struct service *svc, enum svc_state s, const char *why);
 
 static int prepare_cgroup(struct service *svc)
 {
@@ -340,10 +351,81 @@ static int prepare_cgroup(struct service *svc)
     return 0;
 }
 
+// Bind the service's listen addresses (once: they stay open across restarts). On failure
+// nothing stays bound and the service fails at once with who holds the address: retrying
+// cannot free a port another program holds (incident 003: 8,414 restarts of exactly this).
+static bool ensure_listening(struct service *svc)
+{
+    const struct svc_config *c = svc->cfg;
+    if (svc->listen_open == c->listen_count) {
+        return true;
+    }
+    for (unsigned i = 0; i < c->listen_count; i++) {
+        struct listen_addr a;
+        int fd = listen_parse(c->listen[i], &a, NULL, 0);
+        fd = fd < 0 ? fd : listen_open(&a);
+        if (fd >= 0) {
+            svc->listen_fds[svc->listen_open++] = fd;
+            continue;
+        }
+        char holder[256] = "";
+        if (fd == -EADDRINUSE) {
+            listen_holder(&a, holder, sizeof(holder));
+        }
+        close_listen(svc);
+        char why[sizeof(svc->reason)];
+        int n = snprintf(why, sizeof(why), "port-conflict: unable to listen on %s: %s%s%s",
+                         c->listen[i], strerror(-fd), holder[0] ? "; held by " : "", holder);
+        (void)n;
+        sup_event(svc->sup, svc, "port-conflict",
+                  json_pack("{s:s, s:s, s:s}", "address", c->listen[i], "error",
+                            strerrorname_np(-fd) ? strerrorname_np(-fd) : "?", "holder", holder),
+                  true);
+        settle(svc, SVC_FAILED, why);
+        return false;
+    }
+    return true;
+}
+
+// The environment of an instance with listening sockets: warden's, minus any LISTEN_* and
+// NOTIFY_SOCKET it was given itself, plus the socket-activation variables.
+#define SPAWN_ENV_MAX 1024u
+static char *const *activation_env(const struct service *svc, char **pid_slot)
+{
+    extern char **environ;
+    static char *envp[SPAWN_ENV_MAX + 4];
+    static char fds_var[32];
+    static char pid_var[sizeof("LISTEN_PID=") + 20];
+    static char names_var[sizeof("LISTEN_FDNAMES=") + LISTEN_MAX * SERVICE_NAME_MAX];
+    size_t n = 0;
+    for (char **e = environ; *e && n < SPAWN_ENV_MAX; e++) {
+        if (strncmp(*e, "LISTEN_", 7) != 0 && strncmp(*e, "NOTIFY_SOCKET=", 14) != 0) {
+            envp[n++] = *e;
+        }
+    }
+    (void)snprintf(fds_var, sizeof(fds_var), "LISTEN_FDS=%u", svc->listen_open);
+    (void)snprintf(pid_var, sizeof(pid_var), "LISTEN_PID=");
+    size_t used = (size_t)snprintf(names_var, sizeof(names_var), "LISTEN_FDNAMES=");
+    for (unsigned i = 0; i < svc->listen_open; i++) { // systemd's default name: the unit's
+        int k = snprintf(names_var + used, sizeof(names_var) - used, "%s%s", i ? ":" : "",
+                         svc->cfg->name);
+        used += k > 0 ? (size_t)k : 0;
+    }
+    envp[n++] = fds_var;
+    envp[n++] = pid_var;
+    envp[n++] = names_var;
+    envp[n] = NULL;
+    *pid_slot = pid_var;
+    return envp;
+}
+
 static void do_spawn(struct service *svc)
 {
     struct supervisor *sup = svc->sup;
     const struct svc_config *c = svc->cfg;
+    if (!ensure_listening(svc)) {
+        return;
+    }
     reset_instance(svc);
     int rc = prepare_cgroup(svc);
     if (rc < 0) {
@@ -368,7 +450,12 @@ static void do_spawn(struct service *svc)
             .rlimit_as_bytes = sup->cgs.kind == CGROUP_NONE ? c->memory_max_bytes : 0,
             .mask = &sup->orig_mask,
             .oom_score_adj = 0,
+            .listen_fds = svc->listen_fds,
+            .listen_count = svc->listen_open,
     };
+    if (svc->listen_open) {
+        req.envp = activation_env(svc, &req.listen_pid_env);
+    }
     gid_t groups[SPAWN_GROUPS_MAX];
     int ngroups = (int)SPAWN_GROUPS_MAX;
     if (c->has_user && getgrouplist(c->user, c->gid, groups, &ngroups) >= 0) {

@@ -86,9 +86,11 @@ struct service {
     bool guard_restart;       /* this instance is being replaced by memory_restart */
     unsigned kill_graces;     /* KILL_GRACE_MS periods waited after SIGKILL */
     struct guard guard;
-    struct history hist; /* memory and pids, a point a second (observe.c) */
-    struct logfile *log; /* captured output; NULL when log_max = off or it failed */
-    int log_error;       /* errno why the log file could not be opened, else 0 */
+    struct history hist;        /* memory and pids, a point a second (observe.c) */
+    int listen_fds[LISTEN_MAX]; /* the cfg->listen sockets warden holds, once bound */
+    unsigned listen_open;       /* how many are bound: all, or none after a failure */
+    struct logfile *log;        /* captured output; NULL when log_max = off or it failed */
+    int log_error;              /* errno why the log file could not be opened, else 0 */
     /* output line buffers (pointers into a table of service.c: kept out of this struct so
      * idle services stay on few pages) */
     struct linebuf *out_lb;

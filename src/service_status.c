@@ -89,7 +89,7 @@ int service_exit_code(const struct service *svc)
 {
     int st = svc->last_wait_status;
     if (!svc->has_last_exit) {
-        return 0;
+        return svc->state == SVC_FAILED ? 1 : 0; // failed before any process (port-conflict)
     }
     if (svc->last_exit.kind == EXIT_EXEC_FAILED && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
         return 126; // start failed before a process existed

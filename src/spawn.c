@@ -13,8 +13,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "listen.h"
+
 static const char *const stage_names[] = {"?",      "setsid",      "cgroup attach", "oom_score_adj",
-                                          "rlimit", "user switch", "stdio",         "exec"};
+                                          "rlimit", "user switch", "stdio",         "listen",
+                                          "exec"};
 
 const char *spawn_stage_name(int stage)
 {
@@ -48,6 +51,53 @@ static int dup_to(int from, int to)
         return 0;
     }
     return dup2(from, to) < 0 ? -1 : 0;
+}
+
+// Write n's decimal digits at p (async-signal-safe).
+static void put_pid(char *p, pid_t n)
+{
+    char d[20];
+    int k = 0;
+    unsigned long v = (unsigned long)n;
+    do {
+        d[k++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v && k < (int)sizeof(d));
+    while (k > 0) {
+        *p++ = d[--k];
+    }
+    *p = '\0';
+}
+
+// The listening sockets to fds 3.. (LISTEN_FD_FIRST), without close-on-exec; errfd is
+// moved above them first. Returns errfd's new number, or -1 (errno set).
+static int pass_listen_fds(const struct spawn_req *req, int errfd)
+{
+    int hi = LISTEN_FD_FIRST + (int)req->listen_count;
+    int tmp[LISTEN_MAX];
+    if (errfd < hi) {
+        int moved = fcntl(errfd, F_DUPFD_CLOEXEC, hi);
+        if (moved < 0) {
+            return -1;
+        }
+        errfd = moved;
+    }
+    for (unsigned i = 0; i < req->listen_count; i++) { // above the range first: no clobbering
+        tmp[i] = fcntl(req->listen_fds[i], F_DUPFD_CLOEXEC, hi);
+        if (tmp[i] < 0) {
+            return -1;
+        }
+    }
+    for (unsigned i = 0; i < req->listen_count; i++) {
+        if (dup2(tmp[i], LISTEN_FD_FIRST + (int)i) < 0) {
+            return -1;
+        }
+        (void)close(tmp[i]);
+    }
+    if (req->listen_pid_env) {
+        put_pid(req->listen_pid_env + sizeof("LISTEN_PID=") - 1, getpid());
+    }
+    return errfd;
 }
 
 static __attribute__((noreturn)) void child(const struct spawn_req *req, int errfd)
@@ -85,7 +135,18 @@ static __attribute__((noreturn)) void child(const struct spawn_req *req, int err
         dup_to(req->stderr_fd, 2) < 0) {
         child_fail(errfd, SPAWN_STAGE_STDIO, errno);
     }
-    execvp(req->argv[0], req->argv);
+    if (req->listen_count) {
+        int moved = pass_listen_fds(req, errfd);
+        if (moved < 0) {
+            child_fail(errfd, SPAWN_STAGE_LISTEN, errno);
+        }
+        errfd = moved;
+    }
+    if (req->envp) {
+        execvpe(req->argv[0], req->argv, req->envp);
+    } else {
+        execvp(req->argv[0], req->argv);
+    }
     child_fail(errfd, SPAWN_STAGE_EXEC, errno);
     _exit(127);
 }

@@ -28,6 +28,13 @@ struct spawn_req {
     uint64_t rlimit_as_bytes; /* 0: leave alone (the none backend's memory_max) */
     const sigset_t *mask;     /* signal mask to restore in the child */
     int oom_score_adj;        /* written to /proc/self/oom_score_adj in the child */
+    /* socket activation: these fds become 3, 4, ... in the child; envp (NULL: environ)
+     * holds LISTEN_FDS, LISTEN_FDNAMES and listen_pid_env, a "LISTEN_PID=" entry with
+     * room for 20 digits that the child completes with its own pid */
+    const int *listen_fds;
+    unsigned listen_count;
+    char *const *envp;
+    char *listen_pid_env;
 };
 
 #define SPAWN_GROUPS_MAX 64u /* supplementary groups passed to a service user */
@@ -45,6 +52,7 @@ enum spawn_stage {
     SPAWN_STAGE_RLIMIT,
     SPAWN_STAGE_USER,
     SPAWN_STAGE_STDIO,
+    SPAWN_STAGE_LISTEN,
     SPAWN_STAGE_EXEC,
 };
 

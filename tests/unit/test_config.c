@@ -89,6 +89,9 @@ static const char full_text[] = "\xEF\xBB\xBF; warden config\n"
                                 "fork_rate    = 250/s\n"
                                 "log_max      = 1G x 16\n"
                                 "log_rate     = 50/s, 64K/s\n"
+                                "listen       = tcp:127.0.0.1:8080\n"
+                                "listen       = tcp:[::1]:8080\n"
+                                "listen       = unix:/run/api.sock\n"
                                 "[ service  web-1 ]\r\n"
                                 "log_max = off\r\n"
                                 "command = echo $HOME | wc -l\r\n"
@@ -140,6 +143,9 @@ static void test_valid_full(void **state)
     assert_int_equal(api->log_max_count, 16);
     assert_int_equal(api->log_rate_lines, 50);
     assert_int_equal(api->log_rate_bytes, 64 * 1024);
+    assert_int_equal(api->listen_count, 3); // listen is repeatable
+    assert_string_equal(api->listen[0], "tcp:127.0.0.1:8080");
+    assert_string_equal(api->listen[2], "unix:/run/api.sock");
     const struct svc_config *web = &cfg.services[1];
     assert_int_equal(web->log_max_bytes, 0); // off: not captured
     const struct svc_config *batch = &cfg.services[2];
@@ -157,7 +163,7 @@ static void test_valid_full_more(void **state)
     assert_int_equal(nerrs, 0);
     const struct svc_config *web = &cfg.services[1];
     assert_string_equal(web->name, "web-1");
-    assert_int_equal(web->line, 21);
+    assert_int_equal(web->line, 24);
     assert_true(web->shell);
     assert_int_equal(web->argc, 3);
     assert_string_equal(web->argv[0], "/bin/sh");
@@ -250,6 +256,13 @@ static const struct bad_case bad_service_cases[] = {
         {"log_rate", "0/s", "invalid log rate \"0/s\"", "LINES from 1 to 1000000"},
         {"log_rate", "10/s, 2G/s", "invalid log rate", "SIZE from 1K to 1G"},
         {"log_rate", "10/s, 1M", "invalid log rate", "e.g. 1000/s or 1000/s, 1M/s"},
+        {"listen", "8080", "invalid listen address \"8080\" (no tcp: or unix: prefix)",
+         "tcp:HOST:PORT"},
+        {"listen", "tcp:127.0.0.1:0", "(port not 1..65535)", "tcp:[::1]:8080"},
+        {"listen", "tcp:127.0.0.1", "(no :PORT)", NULL},
+        {"listen", "tcp:1.2.3:80", "(not an IPv4 address", NULL},
+        {"listen", "tcp:[::g]:80", "(not an IPv6 address)", NULL},
+        {"listen", "unix:run/x.sock", "(not an absolute path)", "unix:/ABSOLUTE/PATH"},
 };
 
 // Each bad [service] key or value: one error, on its line, naming section, key and value.
