@@ -55,11 +55,12 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
+EXAMPLE_BINS := $(BUILD)/helpers/streamd
 
 .PHONY: all deps test unit integration san-test vm static demo bench clean format \
         check-format check-headers tidy fuzz coverage valgrind
 
-all: $(BUILD)/warden $(HELPER_BINS)
+all: $(BUILD)/warden $(HELPER_BINS) $(EXAMPLE_BINS)
 
 # Code that only client commands run (report, logs, status, ...) and the metrics server
 # (only with `metrics`) is linked after the daemon's code and libraries, so what the
@@ -81,6 +82,12 @@ $(BUILD)/%.o: src/%.c | $(BUILD)
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isrc $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS) -lcmocka
+
+# The example streaming server (examples/streamd.c): the zero-drop tests' and benchmark's
+# workload; static and next to the helpers so the VM runs it too.
+$(BUILD)/helpers/streamd: examples/streamd.c | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -pthread -o $@ $<
 
 # Test helpers (memory hog, fork storm, ...) are always static so the VM can run them.
 $(BUILD)/helpers/%: tests/helpers/%.c | $(BUILD)

@@ -3,7 +3,7 @@
 # warden benchmarks: the issues' targets, each measured over repeated runs and printed as
 # min / median / (p99 /) max next to its target. See bench/README.md.
 #
-#   sh bench/run.sh [WARDEN_BINARY] [rss|fail|stop|tree|memrestart|memsampled|stormkill|cpuscale|logflood ...]
+#   sh bench/run.sh [WARDEN_BINARY] [rss|fail|stop|tree|memrestart|memsampled|stormkill|cpuscale|logflood|zerodrop ...]
 #                                        (default: all of them; "guards" = the last four)
 #
 # Env: BENCH (same as the names after the binary), HELPERS (static test helpers; default
@@ -11,7 +11,8 @@
 # FAIL_WINDOW_S (60), STOP_CYCLES (20), TREE_RUNS (10), TREE_N (499), MEMRESTART_RUNS (100),
 # MEMRESTART_RAMP_MIB (192), STORM_RUNS (10), STORM_N (1199), STORM_POLL_US (100),
 # CPUSCALE_RUNS (3 daemons per size, in parallel), CPUSCALE_N (4999), CPUSCALE_PIDS_MAX
-# (6000), CPUSCALE_WINDOW_S (60), LOGFLOOD_RUNS (5), LOGFLOOD_WINDOW_S (10), CC (cc: builds bench/*.c, static, into the scratch dir),
+# (6000), CPUSCALE_WINDOW_S (60), LOGFLOOD_RUNS (5), LOGFLOOD_WINDOW_S (10), ZERODROP_CLIENTS
+# (8), ZERODROP_SECONDS (30 per mode), CC (cc: builds bench/*.c, static, into the scratch dir),
 # LOAD (0: N busy loops, a warden service, run beside memrestart and stormkill).
 # Needs root (cgroups). Writes the table to bench/results-latest.txt (not meant for git).
 # Every daemon it starts is stopped by pid (SIGTERM) and its scratch dir removed on exit.
@@ -22,7 +23,7 @@ WARDEN=${1:-${WARDEN:-$here/../build/warden}}
 case $WARDEN in /*) ;; *) WARDEN=$(pwd)/$WARDEN ;; esac
 HELPERS=${HELPERS:-$(dirname "$WARDEN")/helpers}
 SELECTED=${*:-${BENCH:-all}}
-[ "$SELECTED" = all ] && SELECTED="rss fail stop tree memrestart memsampled stormkill cpuscale logflood"
+[ "$SELECTED" = all ] && SELECTED="rss fail stop tree memrestart memsampled stormkill cpuscale logflood zerodrop"
 SELECTED=$(echo " $SELECTED " | sed 's/ guards / memrestart memsampled stormkill cpuscale /; s/^ //; s/ $//')
 RSS_RUNS=${RSS_RUNS:-5}
 FAIL_RUNS=${FAIL_RUNS:-3}
@@ -41,12 +42,14 @@ CPUSCALE_PIDS_MAX=${CPUSCALE_PIDS_MAX:-6000}
 CPUSCALE_WINDOW_S=${CPUSCALE_WINDOW_S:-60}
 LOGFLOOD_RUNS=${LOGFLOOD_RUNS:-5}
 LOGFLOOD_WINDOW_S=${LOGFLOOD_WINDOW_S:-10}
+ZERODROP_CLIENTS=${ZERODROP_CLIENTS:-8}
+ZERODROP_SECONDS=${ZERODROP_SECONDS:-30}
 RESULTS=$here/results-latest.txt
 
 [ -x "$WARDEN" ] || { echo "bench: no warden binary at $WARDEN (make all)" >&2; exit 2; }
 for b in $SELECTED; do
-    case $b in rss|fail|stop|tree|memrestart|memsampled|stormkill|cpuscale|logflood|guards) ;;
-        *) echo "bench: unknown benchmark '$b' (rss fail stop tree memrestart memsampled stormkill cpuscale logflood; guards = memrestart memsampled stormkill cpuscale)" >&2; exit 2 ;;
+    case $b in rss|fail|stop|tree|memrestart|memsampled|stormkill|cpuscale|logflood|zerodrop|guards) ;;
+        *) echo "bench: unknown benchmark '$b' (rss fail stop tree memrestart memsampled stormkill cpuscale logflood zerodrop; guards = memrestart memsampled stormkill cpuscale)" >&2; exit 2 ;;
     esac
 done
 [ "$(id -u)" = 0 ] || echo "bench: warning: not root; cgroup limits will not be enforced" >&2
@@ -391,9 +394,9 @@ build_bench_helpers() {
     [ -n "${BIN:-}" ] && return 0
     BIN=$B/bin; mkdir -p "$BIN"
     CC=${CC:-cc}
-    for _s in memcross stormfork stormwatch; do
-        "$CC" -O2 -static -o "$BIN/$_s" "$here/$_s.c" 2>"$B/cc.err" || \
-            "$CC" -O2 -o "$BIN/$_s" "$here/$_s.c" 2>>"$B/cc.err" || \
+    for _s in memcross stormfork stormwatch streamload; do
+        "$CC" -O2 -pthread -static -o "$BIN/$_s" "$here/$_s.c" 2>"$B/cc.err" || \
+            "$CC" -O2 -pthread -o "$BIN/$_s" "$here/$_s.c" 2>>"$B/cc.err" || \
             { cat "$B/cc.err"; echo "bench: cannot build bench/$_s.c ($CC)" >&2; exit 1; }
     done
 }
@@ -642,6 +645,50 @@ bench_logflood() {
     row logflood "disk used by the logs (KiB)" "$B/lf.disk" "<= 65536 (16M x 4)"
 }
 
+# zerodrop: clients stream 2 MiB responses from examples/streamd while it leaks 2 MiB per
+# request toward memory_max (64M), three ways: (1) nothing but the kernel's OOM killer at
+# memory_max (warden only restarts it, as a restart policy would); (2) warden's
+# memory_restart at 40M, the server binding its own port; (3) the same with `listen`:
+# warden holds the port. Counts streams completed, cut and connections refused, and the
+# restarts the leak caused (OOM kills, or memory-restart events).
+zerodrop_mode() { # MODE NAME: one run; appends "NAME restarts completed cut refused worst_ms"
+    _m=$1; _name=$2
+    d=$B/zd-$_m; mkdir -p "$d"
+    _port=$(( 21000 + ($$ + _m) % 9000 ))
+    { conf_head "$d"
+      printf '[service stream]\ncommand = %s/streamd --port %s --leak-kb 2048 --kb 2048\n' "$HELPERS" "$_port"
+      printf 'memory_max = 64M\npids_max = 300\nrestart = always\nbackoff = 10ms..100ms\ndrain = 10s\nlog_max = off\n'
+      [ "$_m" -ge 2 ] && printf 'memory_restart = 40M\n'
+      [ "$_m" -ge 3 ] && printf 'listen = tcp:127.0.0.1:%s\n' "$_port"
+    } > "$d/w.conf"
+    start_daemon "$d"
+    wait_until 10 "[ \"\$(svc "$d" stream state)\" = running ]" || { cat "$d/out"; echo "bench: zerodrop: streamd did not start" >&2; exit 1; }
+    sleep 0.3
+    _r=$("$BIN/streamload" "$_port" "$ZERODROP_CLIENTS" "$ZERODROP_SECONDS" 2048)
+    if [ "$_m" = 1 ]; then
+        _n=$(w "$d" events stream --json | grep '"type": *"exit"' | grep -c '"kind": *"oom-killed"')
+    else
+        _n=$(w "$d" events stream --json | grep -c '"type": *"memory-restart"')
+    fi
+    echo "$_name $_n $(echo "$_r" | awk '{ print $2, $4, $6, $8 }')" >> "$B/zd.table"
+    end_pid "$DPID" "$d/w.conf"
+    rm -rf "$d"
+}
+
+bench_zerodrop() {
+    build_bench_helpers
+    [ -x "$HELPERS/streamd" ] || { echo "bench: zerodrop needs $HELPERS/streamd (make all)" >&2; exit 1; }
+    : > "$B/zd.table"
+    zerodrop_mode 1 "oom-killer-at-memory_max"
+    zerodrop_mode 2 "memory_restart,no-listen"
+    zerodrop_mode 3 "memory_restart+listen"
+    note "# zerodrop: $ZERODROP_CLIENTS clients x ${ZERODROP_SECONDS} s per line, 2 MiB streams (64 KiB per 10 ms); streamd leaks 2 MiB per request; memory_max 64M, memory_restart 40M, backoff 10ms..100ms, drain 10s"
+    printf '%-26s %9s %10s %6s %8s %14s\n' mode restarts completed cut refused worst_wait_ms | tee -a "$B/notes"
+    while read -r _a _b _c _d _e _f; do
+        printf '%-26s %9s %10s %6s %8s %14s\n' "$_a" "$_b" "$_c" "$_d" "$_e" "$_f" | tee -a "$B/notes"
+    done < "$B/zd.table"
+}
+
 # ---- main ----
 
 started=$(date +%s)
@@ -656,6 +703,7 @@ case " $SELECTED " in *" memsampled "*) bench_memrestart memsampled ;; esac
 case " $SELECTED " in *" stormkill "*) bench_stormkill ;; esac
 case " $SELECTED " in *" cpuscale "*) bench_cpuscale ;; esac
 case " $SELECTED " in *" logflood "*) bench_logflood ;; esac
+case " $SELECTED " in *" zerodrop "*) bench_zerodrop ;; esac
 {
     echo "warden bench $(date -u +%Y-%m-%dT%H:%M:%SZ): $("$WARDEN" version) on $(uname -r), $(nproc) cores, $(( $(date +%s) - started )) s"
     echo "benchmarks: $SELECTED"
