@@ -22,6 +22,7 @@
 #include "log.h"
 #include "logfile.h"
 #include "loop.h"
+#include "service_int.h"
 #include "spawn.h"
 #include "supervisor.h"
 
@@ -56,26 +57,6 @@ static void on_timer(struct loop *loop, int fd, uint32_t events, void *ctx)
     }
 }
 
-// Capture into STATE_DIR/logs/NAME.log. A file that cannot be opened costs the capture,
-// not the service: its output is still passed through, and status says why.
-static void open_log(struct service *svc, struct logfile *lf)
-{
-    const struct svc_config *cfg = svc->cfg;
-    if (!cfg->log_max_bytes) {
-        return;
-    }
-    int rc = logfile_open(lf, svc->sup->cfg->state_dir, cfg->name, cfg->log_max_bytes,
-                          (unsigned)cfg->log_max_count);
-    if (rc < 0) {
-        svc->log_error = -rc;
-        log_warn("%s: output not captured: unable to open %s/" LOGFILE_DIR "/%s.log: %s", cfg->name,
-                 svc->sup->cfg->state_dir, cfg->name, strerror(-rc));
-        return;
-    }
-    logfile_set_rate(lf, cfg->log_rate_lines, cfg->log_rate_bytes);
-    svc->log = lf;
-}
-
 int service_init(struct service *svc, struct supervisor *sup, const struct svc_config *cfg)
 {
     // One pair of line buffers per service slot, in a table of their own: they are only
@@ -98,7 +79,7 @@ int service_init(struct service *svc, struct supervisor *sup, const struct svc_c
     svc->pidfd = svc->exec_fd = svc->out_fd = svc->err_fd = svc->log_timer_fd = -1;
     cgroup_svc_init(&svc->cg);
     policy_ring_reset(&svc->failures);
-    open_log(svc, &logfiles[slot]);
+    service_open_log(svc, &logfiles[slot]);
     svc->timer_fd = timer_create_fd();
     if (svc->timer_fd < 0) {
         return svc->timer_fd;
@@ -107,7 +88,7 @@ int service_init(struct service *svc, struct supervisor *sup, const struct svc_c
     return rc < 0 ? rc : guard_init(svc);
 }
 
-static void close_fd(struct service *svc, int *fd)
+void service_close_fd(struct service *svc, int *fd)
 {
     if (*fd >= 0) {
         loop_del(svc->sup->loop, *fd);
@@ -116,24 +97,16 @@ static void close_fd(struct service *svc, int *fd)
     }
 }
 
-static void close_listen(struct service *svc)
-{
-    for (unsigned i = 0; i < svc->listen_open; i++) {
-        (void)close(svc->listen_fds[i]);
-    }
-    svc->listen_open = 0;
-}
-
 void service_fini(struct service *svc)
 {
-    close_listen(svc);
+    service_close_listen(svc);
     guard_fini(svc);
-    close_fd(svc, &svc->timer_fd);
-    close_fd(svc, &svc->pidfd);
-    close_fd(svc, &svc->exec_fd);
-    close_fd(svc, &svc->out_fd);
-    close_fd(svc, &svc->err_fd);
-    close_fd(svc, &svc->log_timer_fd);
+    service_close_fd(svc, &svc->timer_fd);
+    service_close_fd(svc, &svc->pidfd);
+    service_close_fd(svc, &svc->exec_fd);
+    service_close_fd(svc, &svc->out_fd);
+    service_close_fd(svc, &svc->err_fd);
+    service_close_fd(svc, &svc->log_timer_fd);
     if (svc->log) {
         logfile_close(svc->log);
         svc->log = NULL;
@@ -165,114 +138,6 @@ void service_signal(struct service *svc, int sig)
     (void)kill(svc->pid, sig);
 }
 
-/* ---- output pipes ---- */
-
-static struct relay_out relay_for(const struct service *svc, bool is_out)
-{
-    return (struct relay_out){.out_fd = is_out ? STDOUT_FILENO : STDERR_FILENO,
-                              .prefix = svc->sup->prefix_output ? svc->cfg->name : NULL,
-                              .lf = svc->log};
-}
-
-static void on_log_timer(struct loop *loop, int fd, uint32_t events, void *ctx)
-{
-    (void)events;
-    struct service *svc = ctx;
-    (void)timer_drain(fd);
-    for (int i = 0; i < 2; i++) {
-        int out_fd = i == 0 ? svc->out_fd : svc->err_fd;
-        if ((svc->log_paused & (1u << i)) && out_fd >= 0) {
-            (void)loop_mod(loop, out_fd, EPOLLIN);
-        }
-    }
-    svc->log_paused = 0;
-}
-
-// The rate limit dropped lines: stop reading this stream for LOGS_PAUSE_MS. Without a
-// timer (none could be made) the stream is simply read on: dropping still bounds the disk.
-static void pause_stream(struct service *svc, int fd, bool is_out)
-{
-    if (svc->log_timer_fd < 0) {
-        int tfd = timer_create_fd();
-        if (tfd < 0 || loop_add(svc->sup->loop, tfd, EPOLLIN, on_log_timer, svc) < 0) {
-            if (tfd >= 0) {
-                (void)close(tfd);
-            }
-            return;
-        }
-        svc->log_timer_fd = tfd;
-    }
-    if (loop_mod(svc->sup->loop, fd, 0) == 0) {
-        if (!svc->log_paused) {
-            (void)timer_arm_ms(svc->log_timer_fd, LOGS_PAUSE_MS);
-        }
-        svc->log_paused |= is_out ? 1u : 2u;
-    }
-}
-
-static void on_output(struct loop *loop, int fd, uint32_t events, void *ctx)
-{
-    (void)loop;
-    (void)events;
-    struct service *svc = ctx;
-    bool is_out = fd == svc->out_fd;
-    struct relay_out out = relay_for(svc, is_out);
-    int rc = logs_relay(fd, &out, is_out ? svc->out_lb : svc->err_lb);
-    if (rc != 0) {
-        close_fd(svc, is_out ? &svc->out_fd : &svc->err_fd);
-    } else if (out.dropped) {
-        pause_stream(svc, fd, is_out);
-    }
-}
-
-// Pipes are per instance; a grandchild holding the write end keeps ours open until the
-// cgroup is empty, which is when the instance is torn down anyway. Output is inherited
-// as it is only when there is nothing to do with it: one service, not captured.
-static int open_output(struct service *svc, int *out_w, int *err_w)
-{
-    *out_w = *err_w = -1;
-    if (!svc->sup->prefix_output && !svc->log) {
-        return 0;
-    }
-    int po[2], pe[2];
-    if (pipe2(po, O_CLOEXEC) < 0) {
-        return -errno;
-    }
-    if (pipe2(pe, O_CLOEXEC) < 0) {
-        int e = errno;
-        (void)close(po[0]);
-        (void)close(po[1]);
-        return -e;
-    }
-    (void)fcntl(po[0], F_SETFL, O_NONBLOCK);
-    (void)fcntl(pe[0], F_SETFL, O_NONBLOCK);
-    close_fd(svc, &svc->out_fd);
-    close_fd(svc, &svc->err_fd);
-    svc->log_paused = 0; // a pending resume finds new fds already read
-    svc->out_fd = po[0];
-    svc->err_fd = pe[0];
-    *out_w = po[1];
-    *err_w = pe[1];
-    (void)loop_add(svc->sup->loop, svc->out_fd, EPOLLIN, on_output, svc);
-    (void)loop_add(svc->sup->loop, svc->err_fd, EPOLLIN, on_output, svc);
-    return 0;
-}
-
-static void drain_output(struct service *svc)
-{
-    for (int i = 0; i < 2; i++) {
-        bool is_out = i == 0;
-        int *fd = is_out ? &svc->out_fd : &svc->err_fd;
-        if (*fd >= 0) {
-            struct relay_out out = relay_for(svc, is_out);
-            struct linebuf *lb = is_out ? svc->out_lb : svc->err_lb;
-            (void)logs_relay(*fd, &out, lb);
-            logs_flush(&out, lb);
-        }
-        close_fd(svc, fd);
-    }
-}
-
 /* ---- starting ---- */
 
 static void on_exec_fd(struct loop *loop, int fd, uint32_t events, void *ctx)
@@ -286,7 +151,7 @@ static void on_exec_fd(struct loop *loop, int fd, uint32_t events, void *ctx)
     if (rc == -EAGAIN) {
         return;
     }
-    close_fd(svc, &svc->exec_fd);
+    service_close_fd(svc, &svc->exec_fd);
     if (rc == 0) {
         svc->exec_failed = true;
         svc->exec_stage = stage;
@@ -310,8 +175,8 @@ static void on_pidfd(struct loop *loop, int fd, uint32_t events, void *ctx)
 static void reset_instance(struct service *svc)
 {
     // normally closed already when the last instance was torn down
-    close_fd(svc, &svc->exec_fd);
-    close_fd(svc, &svc->pidfd);
+    service_close_fd(svc, &svc->exec_fd);
+    service_close_fd(svc, &svc->pidfd);
     svc->stop_requested = false;
     svc->stop_reason = NULL;
     svc->restart_after = false;
@@ -327,7 +192,7 @@ static void reset_instance(struct service *svc)
 }
 
 static void start_failed(struct service *svc, const char *what, int err);
-static void settle(struct service *svc, enum svc_state s, const char *why);
+void service_settle(struct service *svc, enum svc_state s, const char *why);
 
 static int prepare_cgroup(struct service *svc)
 {
@@ -351,79 +216,11 @@ static int prepare_cgroup(struct service *svc)
     return 0;
 }
 
-// Bind the service's listen addresses (once: they stay open across restarts). On failure
-// nothing stays bound and the service fails at once with who holds the address: retrying
-// cannot free a port another program holds (incident 003: 8,414 restarts of exactly this).
-static bool ensure_listening(struct service *svc)
-{
-    const struct svc_config *c = svc->cfg;
-    if (svc->listen_open == c->listen_count) {
-        return true;
-    }
-    for (unsigned i = 0; i < c->listen_count; i++) {
-        struct listen_addr a;
-        int fd = listen_parse(c->listen[i], &a, NULL, 0);
-        fd = fd < 0 ? fd : listen_open(&a);
-        if (fd >= 0) {
-            svc->listen_fds[svc->listen_open++] = fd;
-            continue;
-        }
-        char holder[256] = "";
-        if (fd == -EADDRINUSE) {
-            listen_holder(&a, holder, sizeof(holder));
-        }
-        close_listen(svc);
-        char why[sizeof(svc->reason)];
-        int n = snprintf(why, sizeof(why), "port-conflict: unable to listen on %s: %s%s%s",
-                         c->listen[i], strerror(-fd), holder[0] ? "; held by " : "", holder);
-        (void)n;
-        sup_event(svc->sup, svc, "port-conflict",
-                  json_pack("{s:s, s:s, s:s}", "address", c->listen[i], "error",
-                            strerrorname_np(-fd) ? strerrorname_np(-fd) : "?", "holder", holder),
-                  true);
-        settle(svc, SVC_FAILED, why);
-        return false;
-    }
-    return true;
-}
-
-// The environment of an instance with listening sockets: warden's, minus any LISTEN_* and
-// NOTIFY_SOCKET it was given itself, plus the socket-activation variables.
-#define SPAWN_ENV_MAX 1024u
-static char *const *activation_env(const struct service *svc, char **pid_slot)
-{
-    extern char **environ;
-    static char *envp[SPAWN_ENV_MAX + 4];
-    static char fds_var[32];
-    static char pid_var[sizeof("LISTEN_PID=") + 20];
-    static char names_var[sizeof("LISTEN_FDNAMES=") + LISTEN_MAX * SERVICE_NAME_MAX];
-    size_t n = 0;
-    for (char **e = environ; *e && n < SPAWN_ENV_MAX; e++) {
-        if (strncmp(*e, "LISTEN_", 7) != 0 && strncmp(*e, "NOTIFY_SOCKET=", 14) != 0) {
-            envp[n++] = *e;
-        }
-    }
-    (void)snprintf(fds_var, sizeof(fds_var), "LISTEN_FDS=%u", svc->listen_open);
-    (void)snprintf(pid_var, sizeof(pid_var), "LISTEN_PID=");
-    size_t used = (size_t)snprintf(names_var, sizeof(names_var), "LISTEN_FDNAMES=");
-    for (unsigned i = 0; i < svc->listen_open; i++) { // systemd's default name: the unit's
-        int k = snprintf(names_var + used, sizeof(names_var) - used, "%s%s", i ? ":" : "",
-                         svc->cfg->name);
-        used += k > 0 ? (size_t)k : 0;
-    }
-    envp[n++] = fds_var;
-    envp[n++] = pid_var;
-    envp[n++] = names_var;
-    envp[n] = NULL;
-    *pid_slot = pid_var;
-    return envp;
-}
-
 static void do_spawn(struct service *svc)
 {
     struct supervisor *sup = svc->sup;
     const struct svc_config *c = svc->cfg;
-    if (!ensure_listening(svc)) {
+    if (!service_ensure_listening(svc)) {
         return;
     }
     reset_instance(svc);
@@ -433,7 +230,7 @@ static void do_spawn(struct service *svc)
         return;
     }
     int out_w, err_w;
-    rc = open_output(svc, &out_w, &err_w);
+    rc = service_open_output(svc, &out_w, &err_w);
     if (rc < 0) {
         start_failed(svc, "create output pipes", -rc);
         return;
@@ -454,7 +251,7 @@ static void do_spawn(struct service *svc)
             .listen_count = svc->listen_open,
     };
     if (svc->listen_open) {
-        req.envp = activation_env(svc, &req.listen_pid_env);
+        req.envp = service_activation_env(svc, &req.listen_pid_env);
     }
     gid_t groups[SPAWN_GROUPS_MAX];
     int ngroups = (int)SPAWN_GROUPS_MAX;
@@ -482,7 +279,7 @@ static void do_spawn(struct service *svc)
         (void)kill(svc->pid, SIGKILL);
     }
     if (svc->pidfd >= 0 && loop_add(sup->loop, svc->pidfd, EPOLLIN, on_pidfd, svc) < 0) {
-        close_fd(svc, &svc->pidfd); // SIGCHLD still reaps it
+        service_close_fd(svc, &svc->pidfd); // SIGCHLD still reaps it
     }
     svc->start_mono_ms = clock_mono_ms();
     svc->start_wall_ms = clock_wall_ms();
@@ -665,7 +462,7 @@ static void enter_backoff(struct service *svc, bool crashloop, bool failure)
     }
 }
 
-static void settle(struct service *svc, enum svc_state s, const char *why)
+void service_settle(struct service *svc, enum svc_state s, const char *why)
 {
     (void)timer_arm_ms(svc->timer_fd, 0);
     set_state(svc, s);
@@ -683,7 +480,7 @@ static void settle(struct service *svc, enum svc_state s, const char *why)
 static void finish_instance(struct service *svc)
 {
     (void)timer_arm_ms(svc->timer_fd, 0);
-    drain_output(svc);
+    service_drain_output(svc);
     (void)cgroup_destroy(&svc->sup->cgs, &svc->cg);
     const struct exit_info *e = &svc->last_exit;
     bool quick_guard = svc->guard_restart && svc->last_uptime_ms < DETERMINISTIC_WINDOW_MS;
@@ -708,7 +505,7 @@ static void finish_instance(struct service *svc)
         return;
     }
     if (svc->stop_requested || svc->sup->shutting_down) {
-        settle(svc, SVC_STOPPED, svc->stop_reason ? svc->stop_reason : "shutdown");
+        service_settle(svc, SVC_STOPPED, svc->stop_reason ? svc->stop_reason : "shutdown");
         return;
     }
     bool failure = policy_is_failure(e);
@@ -719,8 +516,8 @@ static void finish_instance(struct service *svc)
         policy_ring_push(&svc->failures, e, svc->last_uptime_ms);
     }
     if (!policy_should_restart(svc->cfg->restart, e)) {
-        settle(svc, failure ? SVC_FAILED : SVC_STOPPED,
-               failure ? e->reason : "exited cleanly; restart policy does not restart it");
+        service_settle(svc, failure ? SVC_FAILED : SVC_STOPPED,
+                       failure ? e->reason : "exited cleanly; restart policy does not restart it");
         return;
     }
     char why[200] = "";
@@ -728,7 +525,7 @@ static void finish_instance(struct service *svc)
             failure ? policy_breaker(&svc->failures, svc->cfg->restart_max, why, sizeof(why))
                     : BREAKER_RETRY;
     if (v == BREAKER_OPEN || v == BREAKER_GIVE_UP) {
-        settle(svc, SVC_FAILED, why);
+        service_settle(svc, SVC_FAILED, why);
         return;
     }
     if (v == BREAKER_CRASHLOOP) {
@@ -772,7 +569,7 @@ static void on_main_exit(struct service *svc)
     if (svc->exec_fd >= 0) {
         on_exec_fd(sup->loop, svc->exec_fd, EPOLLIN, svc); // the child wrote before exiting
     }
-    close_fd(svc, &svc->pidfd);
+    service_close_fd(svc, &svc->pidfd);
     guard_stop(svc);
     uint64_t uptime = clock_mono_ms() - svc->start_mono_ms;
     // Read the counters (OOM kills, peak, processes left behind) before killing the rest,
@@ -950,7 +747,7 @@ static void handle_waiting(struct service *svc, enum svc_event ev)
         }
         break;
     case SVC_EV_STOP:
-        settle(svc, SVC_STOPPED, "stop");
+        service_settle(svc, SVC_STOPPED, "stop");
         break;
     case SVC_EV_EXEC_OK:
     case SVC_EV_EXIT:

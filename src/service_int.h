@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: MIT
+// Private to service.c and the files it was split into (service_output.c, service_listen.c,
+// service_ready.c): the helpers one transition calls in another file.
+#ifndef WARDEN_SERVICE_INT_H
+#define WARDEN_SERVICE_INT_H
+
+#include <stdbool.h>
+
+#include "logfile.h"
+#include "service.h"
+
+// Stop watching and close *fd (then -1). Safe on -1.
+void service_close_fd(struct service *svc, int *fd);
+// Settle in stopped or failed (why: the reason), journalled.
+void service_settle(struct service *svc, enum svc_state s, const char *why);
+
+// service_output.c: capture into STATE_DIR/logs (lf: the slot's logfile), the output pipes
+// of a new instance (write ends for the child), and their last lines at teardown.
+void service_open_log(struct service *svc, struct logfile *lf);
+int service_open_output(struct service *svc, int *out_w, int *err_w);
+void service_drain_output(struct service *svc);
+
+// service_listen.c: bind cfg->listen once (false: the service failed with port-conflict),
+// close them, and the environment that passes them (LISTEN_PID filled in by the child).
+bool service_ensure_listening(struct service *svc);
+void service_close_listen(struct service *svc);
+char *const *service_activation_env(const struct service *svc, char **pid_slot);
+
+#endif

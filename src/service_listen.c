@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+// A service's listening sockets: bound once and held across restarts, passed to each
+// instance with the socket-activation environment; a held address fails the service.
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "listen.h"
+#include "service_int.h"
+#include "supervisor.h"
+
+void service_close_listen(struct service *svc)
+{
+    for (unsigned i = 0; i < svc->listen_open; i++) {
+        (void)close(svc->listen_fds[i]);
+    }
+    svc->listen_open = 0;
+}
+// Bind the service's listen addresses (once: they stay open across restarts). On failure
+// nothing stays bound and the service fails at once with who holds the address: retrying
+// cannot free a port another program holds (incident 003: 8,414 restarts of exactly this).
+bool service_ensure_listening(struct service *svc)
+{
+    const struct svc_config *c = svc->cfg;
+    if (svc->listen_open == c->listen_count) {
+        return true;
+    }
+    for (unsigned i = 0; i < c->listen_count; i++) {
+        struct listen_addr a;
+        int fd = listen_parse(c->listen[i], &a, NULL, 0);
+        fd = fd < 0 ? fd : listen_open(&a);
+        if (fd >= 0) {
+            svc->listen_fds[svc->listen_open++] = fd;
+            continue;
+        }
+        char holder[256] = "";
+        if (fd == -EADDRINUSE) {
+            listen_holder(&a, holder, sizeof(holder));
+        }
+        service_close_listen(svc);
+        char why[sizeof(svc->reason)];
+        int n = snprintf(why, sizeof(why), "port-conflict: unable to listen on %s: %s%s%s",
+                         c->listen[i], strerror(-fd), holder[0] ? "; held by " : "", holder);
+        (void)n;
+        sup_event(svc->sup, svc, "port-conflict",
+                  json_pack("{s:s, s:s, s:s}", "address", c->listen[i], "error",
+                            strerrorname_np(-fd) ? strerrorname_np(-fd) : "?", "holder", holder),
+                  true);
+        service_settle(svc, SVC_FAILED, why);
+        return false;
+    }
+    return true;
+}
+// The environment of an instance with listening sockets: warden's, minus any LISTEN_* and
+// NOTIFY_SOCKET it was given itself, plus the socket-activation variables.
+#define SPAWN_ENV_MAX 1024u
+char *const *service_activation_env(const struct service *svc, char **pid_slot)
+{
+    extern char **environ;
+    static char *envp[SPAWN_ENV_MAX + 4];
+    static char fds_var[32];
+    static char pid_var[sizeof("LISTEN_PID=") + 20];
+    static char names_var[sizeof("LISTEN_FDNAMES=") + LISTEN_MAX * SERVICE_NAME_MAX];
+    size_t n = 0;
+    for (char **e = environ; *e && n < SPAWN_ENV_MAX; e++) {
+        if (strncmp(*e, "LISTEN_", 7) != 0 && strncmp(*e, "NOTIFY_SOCKET=", 14) != 0) {
+            envp[n++] = *e;
+        }
+    }
+    (void)snprintf(fds_var, sizeof(fds_var), "LISTEN_FDS=%u", svc->listen_open);
+    (void)snprintf(pid_var, sizeof(pid_var), "LISTEN_PID=");
+    size_t used = (size_t)snprintf(names_var, sizeof(names_var), "LISTEN_FDNAMES=");
+    for (unsigned i = 0; i < svc->listen_open; i++) { // systemd's default name: the unit's
+        int k = snprintf(names_var + used, sizeof(names_var) - used, "%s%s", i ? ":" : "",
+                         svc->cfg->name);
+        used += k > 0 ? (size_t)k : 0;
+    }
+    envp[n++] = fds_var;
+    envp[n++] = pid_var;
+    envp[n++] = names_var;
+    envp[n] = NULL;
+    *pid_slot = pid_var;
+    return envp;
+}
