@@ -17,6 +17,7 @@ void service_close_listen(struct service *svc)
     }
     svc->listen_open = 0;
 }
+
 // Bind the service's listen addresses (once: they stay open across restarts). On failure
 // nothing stays bound and the service fails at once with who holds the address: retrying
 // cannot free a port another program holds (incident 003: 8,414 restarts of exactly this).
@@ -52,6 +53,7 @@ bool service_ensure_listening(struct service *svc)
     }
     return true;
 }
+
 // The environment of an instance with listening sockets: warden's, minus any LISTEN_* and
 // NOTIFY_SOCKET it was given itself, plus the socket-activation variables.
 #define SPAWN_ENV_MAX 1024u

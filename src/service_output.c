@@ -35,6 +35,7 @@ void service_open_log(struct service *svc, struct logfile *lf)
     logfile_set_rate(lf, cfg->log_rate_lines, cfg->log_rate_bytes);
     svc->log = lf;
 }
+
 /* ---- output pipes ---- */
 
 static struct relay_out relay_for(const struct service *svc, bool is_out)
