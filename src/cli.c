@@ -84,7 +84,7 @@ static uint64_t host_memory(void)
 {
     struct sysinfo si;
     uint64_t total = sysinfo(&si) == 0 ? (uint64_t)si.totalram * si.mem_unit : 0;
-    static struct cgroup_sys cgs;
+    struct cgroup_sys cgs; // 3.6 kB of start-up stack, reused: a static stayed resident
     if (cgroup_detect(&cgs, getenv("WARDEN_CGROUP")) == 0) {
         uint64_t limit = cgroup_self_memory_limit(&cgs);
         total = limit && (limit < total || !total) ? limit : total;

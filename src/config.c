@@ -78,6 +78,7 @@ void config_service_defaults(struct svc_config *sc)
     sc->backoff_max_ms = 300000;  // 5m
     sc->stable_after_ms = 600000; // 10m
     sc->drain_ms = 30000;         // 30s
+    sc->start_timeout_ms = 60000; // 1m
     sc->log_max_bytes = LOGFILE_DEFAULT_BYTES;
     sc->log_max_count = LOGFILE_DEFAULT_COUNT;
     sc->log_rate_lines = LOGFILE_RATE_LINES;
@@ -244,6 +245,18 @@ static void check_thresholds(struct load_ctx *ctx)
     check_order(ctx, "pids_warn", sc->pids_warn, "pids_max", sc->pids_max, false);
     check_order(ctx, "pids_warn", sc->pids_warn, "pids_kill", sc->pids_kill, false);
     check_order(ctx, "pids_kill", sc->pids_kill, "pids_max", sc->pids_max, true);
+    if (sc->ready == READY_TCP || sc->ready == READY_HTTP) {
+        bool tcp = false;
+        for (unsigned i = 0; i < sc->listen_count; i++) {
+            tcp = tcp || strncmp(sc->listen[i], "tcp:", 4) == 0;
+        }
+        if (!tcp) {
+            add_error(ctx, seen_line(ctx, "ready"),
+                      "[service %s] ready: %s probes the service's listening socket: add listen = "
+                      "tcp:HOST:PORT, or use ready = notify",
+                      sc->name, sc->ready == READY_TCP ? "tcp" : "http");
+        }
+    }
 }
 
 // At the end of a [service] section: it needs a command, split now that `shell` is known.

@@ -34,6 +34,14 @@ struct config_arena {
 /* n bytes aligned for a pointer, from a; NULL when a is full. */
 void *config_arena_alloc(struct config_arena *a, size_t n);
 
+/* How warden learns that an instance is ready (`ready =`). */
+enum ready_kind {
+    READY_NONE,   /* when exec succeeds */
+    READY_NOTIFY, /* sd_notify READY=1 on NOTIFY_SOCKET */
+    READY_TCP,    /* the service accepts a connection on its (first tcp) listen socket */
+    READY_HTTP,   /* GET ready_path on its listen socket answers 200 */
+};
+
 struct svc_config {
     char name[SERVICE_NAME_MAX];
     int line;            /* line of the [service NAME] header, for messages */
@@ -70,6 +78,11 @@ struct svc_config {
     /* listening sockets warden holds and passes (LISTEN_FDS), as configured; in the arena */
     const char *listen[LISTEN_MAX];
     unsigned listen_count;
+    enum ready_kind ready;
+    const char *ready_path;    /* READY_HTTP: "/healthz"; in the arena */
+    uint64_t start_timeout_ms; /* not ready by then: the instance is killed, a failure */
+    uint64_t watchdog_ms;      /* 0: off; else WATCHDOG=1 must come at least this often */
+    int ready_line;            /* line of `ready =`, for messages */
 };
 
 struct warden_config {
@@ -132,6 +145,10 @@ int config_parse_log_rate(struct svc_config *sc, const char *value, struct errbu
  * no duplicates). 0 or -EINVAL with eb saying why. */
 int config_add_listen(struct config_arena *a, struct svc_config *sc, const char *value,
                       struct errbuf *eb);
+
+/* ready = none | notify | tcp | http:/PATH into sc (path copied into a). 0 or -EINVAL. */
+int config_parse_ready(struct config_arena *a, struct svc_config *sc, const char *value,
+                       struct errbuf *eb);
 
 /* Find a service by name; NULL when absent. */
 struct svc_config *config_find(struct warden_config *cfg, const char *name);

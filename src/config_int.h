@@ -35,6 +35,7 @@ enum value_kind {
     VAL_LOG_MAX,  // "SIZE x COUNT" or off (config_parse_log_max)
     VAL_LOG_RATE, // "LINES/s[, SIZE/s]" (config_parse_log_rate)
     VAL_LISTEN,   // tcp:HOST:PORT or unix:PATH, repeatable (listen_parse)
+    VAL_READY,    // none | notify | tcp | http:/PATH
 };
 
 // A key: its section, where its value goes and its bounds (redis config.c style).

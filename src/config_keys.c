@@ -50,6 +50,9 @@ const struct key_def config_keys[] = {
         {"log_max", SECT_SERVICE, VAL_LOG_MAX, S(log_max_bytes), 0, 0},
         {"log_rate", SECT_SERVICE, VAL_LOG_RATE, S(log_rate_lines), 0, 0},
         {"listen", SECT_SERVICE, VAL_LISTEN, S(listen), 0, 0},
+        {"ready", SECT_SERVICE, VAL_READY, S(ready), 0, 0},
+        {"start_timeout", SECT_SERVICE, VAL_DURATION, S(start_timeout_ms), 100, 86400000},
+        {"watchdog", SECT_SERVICE, VAL_DURATION, S(watchdog_ms), 100, 86400000},
         {"min_available", SECT_HOST, VAL_SIZE, W(host_min_available_bytes), 1, UINT64_MAX},
         {"max_pressure", SECT_HOST, VAL_PRESSURE, W(host_max_pressure_pct), 1, 100},
 };
@@ -266,6 +269,36 @@ int config_add_listen(struct config_arena *a, struct svc_config *sc, const char 
     return 0;
 }
 
+int config_parse_ready(struct config_arena *a, struct svc_config *sc, const char *value,
+                       struct errbuf *eb)
+{
+    static const char forms[] = "expected none, notify, tcp or http:/PATH (e.g. http:/healthz)";
+    static const struct {
+        const char *name;
+        enum ready_kind kind;
+    } plain[] = {{"none", READY_NONE}, {"notify", READY_NOTIFY}, {"tcp", READY_TCP}};
+    for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
+        if (strcmp(value, plain[i].name) == 0) {
+            sc->ready = plain[i].kind;
+            return 0;
+        }
+    }
+    size_t n = strlen(value);
+    if (strncmp(value, "http:/", 6) != 0 || n > 200 || strpbrk(value + 5, " \t\r\n")) {
+        char q[UNITS_QUOTE_BYTES];
+        units_quote(value, SIZE_MAX, q, sizeof(q));
+        return errbuf_set(eb, "invalid readiness %s: %s", q, forms);
+    }
+    char *path = config_arena_alloc(a, n - 5 + 1);
+    if (!path) {
+        return errbuf_set(eb, "no room left in this config for %s", value);
+    }
+    memcpy(path, value + 5, n - 5 + 1);
+    sc->ready = READY_HTTP;
+    sc->ready_path = path;
+    return 0;
+}
+
 int config_set_value(struct warden_config *cfg, struct svc_config *sc, const struct key_def *def,
                      const char *value, struct errbuf *eb)
 {
@@ -291,6 +324,8 @@ int config_set_value(struct warden_config *cfg, struct svc_config *sc, const str
         return config_parse_log_rate(sc, value, eb);
     case VAL_LISTEN:
         return config_add_listen(&cfg->arena, sc, value, eb);
+    case VAL_READY:
+        return config_parse_ready(&cfg->arena, sc, value, eb);
     case VAL_BOOL:
         return units_parse_bool(value, (bool *)(base + def->offset), eb);
     case VAL_UINT:

@@ -11,6 +11,8 @@
 
 #include <jansson.h>
 
+#include "bounds.h"
+
 struct journal_opts {
     const char *dir;          /* created 0700 when missing */
     uint32_t segment_bytes;   /* 0: JOURNAL_SEGMENT_BYTES */
@@ -19,7 +21,7 @@ struct journal_opts {
 };
 
 struct journal {
-    char dir[PATH_MAX];
+    char dir[WARDEN_PATH_MAX + 16]; /* STATE_DIR/journal (PATH_MAX made 3 kB more resident) */
     int dir_fd;
     int fd;             /* current segment, O_APPEND */
     uint64_t seg_index; /* number of the current segment */

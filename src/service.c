@@ -33,8 +33,8 @@
 
 static const char *const state_names[SVC_STATE_COUNT] = {
         "stopped", "starting", "running", "draining", "backoff", "crash-looping", "failed"};
-static const char *const event_names[SVC_EVENT_COUNT] = {"start",   "stop", "restart",
-                                                         "exec-ok", "exit", "timer"};
+static const char *const event_names[SVC_EVENT_COUNT] = {"start", "stop",  "restart", "exec-ok",
+                                                         "exit",  "timer", "ready"};
 
 const char *service_state_name(enum svc_state s)
 {
@@ -77,6 +77,7 @@ int service_init(struct service *svc, struct supervisor *sup, const struct svc_c
     svc->cfg = cfg;
     svc->state = SVC_STOPPED;
     svc->pidfd = svc->exec_fd = svc->out_fd = svc->err_fd = svc->log_timer_fd = -1;
+    svc->probe_fd = svc->ready_timer_fd = -1;
     cgroup_svc_init(&svc->cg);
     policy_ring_reset(&svc->failures);
     service_open_log(svc, &logfiles[slot]);
@@ -99,6 +100,7 @@ void service_close_fd(struct service *svc, int *fd)
 
 void service_fini(struct service *svc)
 {
+    service_ready_fini(svc);
     service_close_listen(svc);
     guard_fini(svc);
     service_close_fd(svc, &svc->timer_fd);
@@ -189,6 +191,10 @@ static void reset_instance(struct service *svc)
     svc->guard_reason = NULL;
     svc->guard_restart = false;
     svc->kill_graces = 0;
+    svc->exec_ok = false;
+    svc->notified_ready = false; // READY=1 may come before the exec result is read
+    svc->watchdog_pings = 0;
+    svc->notify_status[0] = '\0';
 }
 
 static void start_failed(struct service *svc, const char *what, int err);
@@ -250,7 +256,7 @@ static void do_spawn(struct service *svc)
             .listen_fds = svc->listen_fds,
             .listen_count = svc->listen_open,
     };
-    if (svc->listen_open) {
+    if (svc->listen_open || service_wants_notify(svc)) {
         req.envp = service_activation_env(svc, &req.listen_pid_env);
     }
     gid_t groups[SPAWN_GROUPS_MAX];
@@ -329,88 +335,10 @@ void service_stop_with(struct service *svc, int sig, const char *reason)
 
 /* ---- after an exit ---- */
 
-json_t *service_exit_json(const struct service *svc)
-{
-    const struct exit_info *e = &svc->last_exit;
-    const struct cgroup_stats *st = &svc->last_stats;
-    json_t *o = json_pack("{s:s, s:s, s:I, s:I}", "kind", policy_exit_kind_name(e->kind), "reason",
-                          e->reason, "oom_kills", (json_int_t)e->oom_kills, "uptime_ms",
-                          (json_int_t)svc->last_uptime_ms);
-    (void)json_object_set_new(o, "code", e->code >= 0 ? json_integer(e->code) : json_null());
-    (void)json_object_set_new(o, "signal", e->signal ? json_integer(e->signal) : json_null());
-    if (e->err) {
-        (void)json_object_set_new(o, "errno", json_string(strerrorname_np(e->err)));
-    }
-    if (e->kind == EXIT_OOM_KILLED) {
-        (void)json_object_set_new(o, "victim", json_string(e->main_oom ? "main" : "child"));
-        if (svc->oom_pid > 0) {
-            (void)json_object_set_new(o, "victim_pid", json_integer(svc->oom_pid));
-            (void)json_object_set_new(o, "victim_comm", json_string(svc->oom_comm));
-            (void)json_object_set_new(o, "victim_anon_rss_bytes",
-                                      json_integer((json_int_t)svc->oom_rss_bytes));
-        }
-        (void)json_object_set_new(o, "limit", json_string("memory_max"));
-        // the cgroup's high-water mark: usage when the kernel killed at the limit
-        (void)json_object_set_new(o, "usage_at_kill_bytes",
-                                  json_integer((json_int_t)st->memory_peak_bytes));
-    }
-    if (st->has_memory) {
-        (void)json_object_set_new(o, "memory_peak_bytes",
-                                  json_integer((json_int_t)st->memory_peak_bytes));
-        (void)json_object_set_new(o, "memory_max_bytes",
-                                  json_integer((json_int_t)st->memory_max_bytes));
-        (void)json_object_set_new(o, "memory_at_exit_bytes",
-                                  json_integer((json_int_t)st->memory_current_bytes));
-    }
-    if (st->has_pids) {
-        (void)json_object_set_new(o, "pids_at_exit", json_integer((json_int_t)st->pids_current));
-        (void)json_object_set_new(o, "pids_max_hits", json_integer((json_int_t)st->pids_max_hits));
-    }
-    return o;
-}
-
-// The cgroup path the kernel's log names for this instance: below its hierarchy's mount.
-static const char *memcg_suffix(const struct service *svc)
-{
-    const struct cgroup_sys *cgs = &svc->sup->cgs;
-    const char *path = cgs->kind == CGROUP_HYBRID ? svc->cg.mem_path : svc->cg.v2_path;
-    const char *mount = cgs->kind == CGROUP_HYBRID ? cgs->mem_mount : cgs->v2_mount;
-    size_t m = strlen(mount);
-    return m && strncmp(path, mount, m) == 0 && path[m] == '/' ? path + m : NULL;
-}
-
-// Which process the OOM killer took, from the kernel's log: the pid settles whether it was
-// the main process (otherwise guessed from SIGKILL), and the reason names it.
-static void name_oom_victim(struct service *svc)
-{
-    struct exit_info *e = &svc->last_exit;
-    struct oom_victim v;
-    const char *suffix = memcg_suffix(svc);
-    svc->oom_pid = 0;
-    svc->oom_comm[0] = '\0';
-    svc->oom_rss_bytes = 0;
-    if (e->kind != EXIT_OOM_KILLED || !svc->sup->kmsg || !suffix ||
-        !kmsg_find_oom(svc->sup->kmsg, suffix, &v)) {
-        return;
-    }
-    svc->oom_pid = v.pid;
-    (void)snprintf(svc->oom_comm, sizeof(svc->oom_comm), "%s", v.comm);
-    svc->oom_rss_bytes = v.anon_rss_bytes;
-    e->main_oom = v.pid == svc->pid;
-    // policy_classify guessed who from the signal; say who, keeping "(N kills...); main
-    // process: HOW" from its text
-    char tail[sizeof(e->reason)];
-    const char *at = strstr(e->reason, " OOM-killed at ");
-    (void)snprintf(tail, sizeof(tail), "%s", at ? at : " OOM-killed at memory_max");
-    int n = snprintf(e->reason, sizeof(e->reason), "%s %d (%s)%.150s",
-                     e->main_oom ? "main process" : "process", (int)v.pid, v.comm, tail);
-    (void)n; // cut to the reason's size if need be
-}
-
 static void record_exit(struct service *svc, const struct exit_facts *f, uint64_t uptime_ms)
 {
     policy_classify(f, &svc->last_exit);
-    name_oom_victim(svc);
+    service_name_oom_victim(svc);
     svc->has_last_exit = true;
     svc->last_exit_wall_ms = clock_wall_ms();
     svc->last_uptime_ms = uptime_ms;
@@ -480,6 +408,7 @@ void service_settle(struct service *svc, enum svc_state s, const char *why)
 static void finish_instance(struct service *svc)
 {
     (void)timer_arm_ms(svc->timer_fd, 0);
+    service_ready_end(svc);
     service_drain_output(svc);
     (void)cgroup_destroy(&svc->sup->cgs, &svc->cg);
     const struct exit_info *e = &svc->last_exit;
@@ -653,6 +582,7 @@ static void handle_stopped(struct service *svc, enum svc_event ev)
     case SVC_EV_EXEC_OK:
     case SVC_EV_EXIT:
     case SVC_EV_TIMER:
+    case SVC_EV_READY:
     case SVC_EVENT_COUNT:
         break; // nothing runs: stale or redundant
     }
@@ -662,9 +592,28 @@ static void handle_live(struct service *svc, enum svc_event ev)
 {
     switch (ev) {
     case SVC_EV_EXEC_OK:
-        if (svc->state == SVC_STARTING) {
+        svc->exec_ok = true;
+        if (svc->state == SVC_STARTING && svc->cfg->ready == READY_NONE) {
             set_state(svc, SVC_RUNNING);
             sup_event(svc->sup, svc, "running", json_pack("{s:i}", "pid", (int)svc->pid), false);
+        } else if (svc->state == SVC_STARTING) {
+            (void)timer_arm_ms(svc->timer_fd, svc->cfg->start_timeout_ms);
+            service_ready_begin(svc); // READY=1 may even have come already
+            if (svc->notified_ready) {
+                service_handle(svc, SVC_EV_READY);
+            }
+        }
+        break;
+    case SVC_EV_READY:
+        if (svc->state == SVC_STARTING && svc->exec_ok) {
+            (void)timer_arm_ms(svc->timer_fd, 0);
+            set_state(svc, SVC_RUNNING);
+            sup_event(svc->sup, svc, "ready",
+                      json_pack("{s:i, s:s, s:I}", "pid", (int)svc->pid, "method",
+                                service_ready_name(svc->cfg->ready), "after_ms",
+                                (json_int_t)(clock_mono_ms() - svc->start_mono_ms)),
+                      false);
+            service_ready_running(svc);
         }
         break;
     case SVC_EV_EXIT:
@@ -677,10 +626,20 @@ static void handle_live(struct service *svc, enum svc_event ev)
         begin_drain(svc, SIGTERM, "restart");
         svc->restart_after = true;
         break;
-    case SVC_EV_START:
     case SVC_EV_TIMER:
+        if (svc->state == SVC_STARTING && svc->cfg->ready != READY_NONE) { // start_timeout
+            log_warnx("%s: not ready (%s) within %llu ms: killing it", svc->cfg->name,
+                      service_ready_name(svc->cfg->ready),
+                      (unsigned long long)svc->cfg->start_timeout_ms);
+            service_guard_kill(svc, "start-timeout",
+                               json_pack("{s:s, s:I}", "method",
+                                         service_ready_name(svc->cfg->ready), "timeout_ms",
+                                         (json_int_t)svc->cfg->start_timeout_ms));
+        }
+        break;
+    case SVC_EV_START:
     case SVC_EVENT_COUNT:
-        break; // already running; no timer is armed while running
+        break; // already running
     }
 }
 
@@ -726,6 +685,7 @@ static void handle_draining(struct service *svc, enum svc_event ev)
         }
         break;
     case SVC_EV_EXEC_OK:
+    case SVC_EV_READY:
     case SVC_EVENT_COUNT:
         break;
     }
@@ -751,6 +711,7 @@ static void handle_waiting(struct service *svc, enum svc_event ev)
         break;
     case SVC_EV_EXEC_OK:
     case SVC_EV_EXIT:
+    case SVC_EV_READY:
     case SVC_EVENT_COUNT:
         break;
     }

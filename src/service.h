@@ -35,7 +35,9 @@ enum svc_event {
     SVC_EV_RESTART, /* operator asks for stop then start */
     SVC_EV_EXEC_OK, /* the child's exec succeeded */
     SVC_EV_EXIT,    /* the main process was reaped (wait_status set) */
-    SVC_EV_TIMER,   /* the service timer fired (drain deadline, empty re-check, backoff) */
+    SVC_EV_TIMER,   /* the service timer fired (drain deadline, empty re-check, backoff,
+                       start timeout) */
+    SVC_EV_READY,   /* readiness came (sd_notify READY=1, or a tcp/http probe passed) */
     SVC_EVENT_COUNT,
 };
 
@@ -89,6 +91,13 @@ struct service {
     struct history hist;        /* memory and pids, a point a second (observe.c) */
     int listen_fds[LISTEN_MAX]; /* the cfg->listen sockets warden holds, once bound */
     unsigned listen_open;       /* how many are bound: all, or none after a failure */
+    int probe_fd;               /* tcp/http readiness probe in flight, or -1 */
+    uint64_t probe_sent_ms;     /* when it was sent */
+    int ready_timer_fd;         /* probes while starting, the watchdog once ready; -1 until used */
+    bool notified_ready;        /* READY=1 came for this instance */
+    bool exec_ok;               /* this instance's exec succeeded */
+    uint64_t watchdog_pings;    /* WATCHDOG=1 for this instance */
+    char notify_status[64];     /* the last STATUS= it sent */
     struct logfile *log;        /* captured output; NULL when log_max = off or it failed */
     int log_error;              /* errno why the log file could not be opened, else 0 */
     /* output line buffers (pointers into a table of service.c: kept out of this struct so

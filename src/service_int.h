@@ -14,6 +14,10 @@ void service_close_fd(struct service *svc, int *fd);
 // Settle in stopped or failed (why: the reason), journalled.
 void service_settle(struct service *svc, enum svc_state s, const char *why);
 
+// service_status.c: after an OOM kill, name the victim from the kernel's log (pid, command,
+// RSS; main or child) in svc->last_exit and svc->oom_*.
+void service_name_oom_victim(struct service *svc);
+
 // service_output.c: capture into STATE_DIR/logs (lf: the slot's logfile), the output pipes
 // of a new instance (write ends for the child), and their last lines at teardown.
 void service_open_log(struct service *svc, struct logfile *lf);
@@ -25,5 +29,17 @@ void service_drain_output(struct service *svc);
 bool service_ensure_listening(struct service *svc);
 void service_close_listen(struct service *svc);
 char *const *service_activation_env(const struct service *svc, char **pid_slot);
+// The instance gets NOTIFY_SOCKET (ready = notify, or a watchdog) and the socket is open.
+bool service_wants_notify(const struct service *svc);
+
+// service_ready.c: readiness and the watchdog. begin: the instance exec'd (probes start);
+// running: it is ready (the watchdog starts); end: the instance is gone; fini: at exit.
+struct supervisor;
+int service_notify_open(struct supervisor *sup);
+void service_ready_begin(struct service *svc);
+void service_ready_running(struct service *svc);
+void service_ready_end(struct service *svc);
+void service_ready_fini(struct service *svc);
+const char *service_ready_name(enum ready_kind k);
 
 #endif

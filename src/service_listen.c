@@ -54,34 +54,51 @@ bool service_ensure_listening(struct service *svc)
     return true;
 }
 
-// The environment of an instance with listening sockets: warden's, minus any LISTEN_* and
-// NOTIFY_SOCKET it was given itself, plus the socket-activation variables.
+// The environment of an instance that gets sockets or a notify socket: warden's, minus
+// any LISTEN_*, NOTIFY_SOCKET and WATCHDOG_* it was given itself, plus the
+// socket-activation and sd_notify variables. *pid_slot: the LISTEN_PID entry the child
+// completes (NULL when no sockets are passed).
 #define SPAWN_ENV_MAX 1024u
 char *const *service_activation_env(const struct service *svc, char **pid_slot)
 {
     extern char **environ;
-    static char *envp[SPAWN_ENV_MAX + 4];
+    static char *envp[SPAWN_ENV_MAX + 6];
     static char fds_var[32];
     static char pid_var[sizeof("LISTEN_PID=") + 20];
     static char names_var[sizeof("LISTEN_FDNAMES=") + LISTEN_MAX * SERVICE_NAME_MAX];
+    static char notify_var[sizeof("NOTIFY_SOCKET=") + 40];
+    static char watchdog_var[48];
     size_t n = 0;
     for (char **e = environ; *e && n < SPAWN_ENV_MAX; e++) {
-        if (strncmp(*e, "LISTEN_", 7) != 0 && strncmp(*e, "NOTIFY_SOCKET=", 14) != 0) {
+        if (strncmp(*e, "LISTEN_", 7) != 0 && strncmp(*e, "NOTIFY_SOCKET=", 14) != 0 &&
+            strncmp(*e, "WATCHDOG_", 9) != 0) {
             envp[n++] = *e;
         }
     }
-    (void)snprintf(fds_var, sizeof(fds_var), "LISTEN_FDS=%u", svc->listen_open);
-    (void)snprintf(pid_var, sizeof(pid_var), "LISTEN_PID=");
-    size_t used = (size_t)snprintf(names_var, sizeof(names_var), "LISTEN_FDNAMES=");
-    for (unsigned i = 0; i < svc->listen_open; i++) { // systemd's default name: the unit's
-        int k = snprintf(names_var + used, sizeof(names_var) - used, "%s%s", i ? ":" : "",
-                         svc->cfg->name);
-        used += k > 0 ? (size_t)k : 0;
+    *pid_slot = NULL;
+    if (svc->listen_open) {
+        (void)snprintf(fds_var, sizeof(fds_var), "LISTEN_FDS=%u", svc->listen_open);
+        (void)snprintf(pid_var, sizeof(pid_var), "LISTEN_PID=");
+        size_t used = (size_t)snprintf(names_var, sizeof(names_var), "LISTEN_FDNAMES=");
+        for (unsigned i = 0; i < svc->listen_open; i++) { // systemd's default name: the unit's
+            int k = snprintf(names_var + used, sizeof(names_var) - used, "%s%s", i ? ":" : "",
+                             svc->cfg->name);
+            used += k > 0 ? (size_t)k : 0;
+        }
+        envp[n++] = fds_var;
+        envp[n++] = pid_var;
+        envp[n++] = names_var;
+        *pid_slot = pid_var;
     }
-    envp[n++] = fds_var;
-    envp[n++] = pid_var;
-    envp[n++] = names_var;
+    if (service_wants_notify(svc)) {
+        (void)snprintf(notify_var, sizeof(notify_var), "NOTIFY_SOCKET=%s", svc->sup->notify_path);
+        envp[n++] = notify_var;
+        if (svc->cfg->watchdog_ms) {
+            (void)snprintf(watchdog_var, sizeof(watchdog_var), "WATCHDOG_USEC=%llu",
+                           (unsigned long long)svc->cfg->watchdog_ms * 1000u);
+            envp[n++] = watchdog_var;
+        }
+    }
     envp[n] = NULL;
-    *pid_slot = pid_var;
     return envp;
 }

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: MIT
-// A service's status for `warden status` (DESIGN's stable JSON), and the exit status
-// `warden run` passes on.
+// A service's status for `warden status` (DESIGN's stable JSON), its exit records (with
+// the OOM victim from the kernel's log), and the exit status `warden run` passes on.
 #include <sys/wait.h>
 
 #include <stdio.h>
 #include <string.h>
 
 #include "journal.h"
+#include "kmsg.h"
 #include "logfile.h"
 #include "loop.h"
 #include "service.h"
+#include "service_int.h"
 #include "supervisor.h"
 
 static json_t *live_json(struct service *svc)
@@ -79,6 +81,15 @@ json_t *service_status_json(struct service *svc)
     }
     (void)json_object_set_new(o, "guard", guard_status_json(svc));
     (void)json_object_set_new(o, "logs", logs_json(svc));
+    json_t *ready = json_pack("{s:s}", "method", service_ready_name(svc->cfg->ready));
+    if (svc->notify_status[0]) {
+        (void)json_object_set_new(ready, "status", json_string(svc->notify_status));
+    }
+    if (svc->cfg->watchdog_ms) {
+        (void)json_object_set_new(ready, "watchdog_pings",
+                                  json_integer((json_int_t)svc->watchdog_pings));
+    }
+    (void)json_object_set_new(o, "ready", ready);
     json_t *live = live_json(svc);
     (void)json_object_update(o, live);
     json_decref(live);
@@ -101,4 +112,82 @@ int service_exit_code(const struct service *svc)
         return 128 + WTERMSIG(st);
     }
     return 1;
+}
+
+json_t *service_exit_json(const struct service *svc)
+{
+    const struct exit_info *e = &svc->last_exit;
+    const struct cgroup_stats *st = &svc->last_stats;
+    json_t *o = json_pack("{s:s, s:s, s:I, s:I}", "kind", policy_exit_kind_name(e->kind), "reason",
+                          e->reason, "oom_kills", (json_int_t)e->oom_kills, "uptime_ms",
+                          (json_int_t)svc->last_uptime_ms);
+    (void)json_object_set_new(o, "code", e->code >= 0 ? json_integer(e->code) : json_null());
+    (void)json_object_set_new(o, "signal", e->signal ? json_integer(e->signal) : json_null());
+    if (e->err) {
+        (void)json_object_set_new(o, "errno", json_string(strerrorname_np(e->err)));
+    }
+    if (e->kind == EXIT_OOM_KILLED) {
+        (void)json_object_set_new(o, "victim", json_string(e->main_oom ? "main" : "child"));
+        if (svc->oom_pid > 0) {
+            (void)json_object_set_new(o, "victim_pid", json_integer(svc->oom_pid));
+            (void)json_object_set_new(o, "victim_comm", json_string(svc->oom_comm));
+            (void)json_object_set_new(o, "victim_anon_rss_bytes",
+                                      json_integer((json_int_t)svc->oom_rss_bytes));
+        }
+        (void)json_object_set_new(o, "limit", json_string("memory_max"));
+        // the cgroup's high-water mark: usage when the kernel killed at the limit
+        (void)json_object_set_new(o, "usage_at_kill_bytes",
+                                  json_integer((json_int_t)st->memory_peak_bytes));
+    }
+    if (st->has_memory) {
+        (void)json_object_set_new(o, "memory_peak_bytes",
+                                  json_integer((json_int_t)st->memory_peak_bytes));
+        (void)json_object_set_new(o, "memory_max_bytes",
+                                  json_integer((json_int_t)st->memory_max_bytes));
+        (void)json_object_set_new(o, "memory_at_exit_bytes",
+                                  json_integer((json_int_t)st->memory_current_bytes));
+    }
+    if (st->has_pids) {
+        (void)json_object_set_new(o, "pids_at_exit", json_integer((json_int_t)st->pids_current));
+        (void)json_object_set_new(o, "pids_max_hits", json_integer((json_int_t)st->pids_max_hits));
+    }
+    return o;
+}
+
+// The cgroup path the kernel's log names for this instance: below its hierarchy's mount.
+static const char *memcg_suffix(const struct service *svc)
+{
+    const struct cgroup_sys *cgs = &svc->sup->cgs;
+    const char *path = cgs->kind == CGROUP_HYBRID ? svc->cg.mem_path : svc->cg.v2_path;
+    const char *mount = cgs->kind == CGROUP_HYBRID ? cgs->mem_mount : cgs->v2_mount;
+    size_t m = strlen(mount);
+    return m && strncmp(path, mount, m) == 0 && path[m] == '/' ? path + m : NULL;
+}
+
+// Which process the OOM killer took, from the kernel's log: the pid settles whether it was
+// the main process (otherwise guessed from SIGKILL), and the reason names it.
+void service_name_oom_victim(struct service *svc)
+{
+    struct exit_info *e = &svc->last_exit;
+    struct oom_victim v;
+    const char *suffix = memcg_suffix(svc);
+    svc->oom_pid = 0;
+    svc->oom_comm[0] = '\0';
+    svc->oom_rss_bytes = 0;
+    if (e->kind != EXIT_OOM_KILLED || !svc->sup->kmsg || !suffix ||
+        !kmsg_find_oom(svc->sup->kmsg, suffix, &v)) {
+        return;
+    }
+    svc->oom_pid = v.pid;
+    (void)snprintf(svc->oom_comm, sizeof(svc->oom_comm), "%s", v.comm);
+    svc->oom_rss_bytes = v.anon_rss_bytes;
+    e->main_oom = v.pid == svc->pid;
+    // policy_classify guessed who from the signal; say who, keeping "(N kills...); main
+    // process: HOW" from its text
+    char tail[sizeof(e->reason)];
+    const char *at = strstr(e->reason, " OOM-killed at ");
+    (void)snprintf(tail, sizeof(tail), "%s", at ? at : " OOM-killed at memory_max");
+    int n = snprintf(e->reason, sizeof(e->reason), "%s %d (%s)%.150s",
+                     e->main_oom ? "main process" : "process", (int)v.pid, v.comm, tail);
+    (void)n; // cut to the reason's size if need be
 }

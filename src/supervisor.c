@@ -26,6 +26,7 @@
 #include "logs.h"
 #include "metrics.h"
 #include "observe.h"
+#include "service_int.h"
 
 // Signals warden takes through its signalfd; the rest keep their defaults.
 static const int handled_signals[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
@@ -409,7 +410,7 @@ int sup_init(struct supervisor *sup, struct warden_config *cfg, bool run_mode, c
     memset(sup, 0, offsetof(struct supervisor, services));
     sup->cfg = cfg;
     sup->run_mode = run_mode;
-    sup->sigfd = sup->journal_timer = sup->devnull_fd = -1;
+    sup->sigfd = sup->journal_timer = sup->devnull_fd = sup->notify_fd = -1;
     if (getrandom(&sup->rng, sizeof(sup->rng), GRND_NONBLOCK) != sizeof(sup->rng) || !sup->rng) {
         sup->rng = clock_mono_ms() ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ULL;
     }
@@ -451,6 +452,12 @@ int sup_init(struct supervisor *sup, struct warden_config *cfg, bool run_mode, c
             return rc;
         }
         sup->service_count++;
+    }
+    rc = service_notify_open(sup);
+    if (rc < 0) {
+        log_warnx("unable to open the sd_notify socket: %s (ready = notify services will time "
+                  "out)",
+                  strerror(-rc));
     }
     rc = guard_host_init(sup);
     if (rc < 0) {

@@ -49,7 +49,10 @@ struct supervisor {
     int metrics_timer;              /* libmicrohttpd's next timeout */
     struct metrics_server *metrics; /* NULL when [warden] metrics is unset */
     uint64_t start_wall_ms;
-    struct kmsg *kmsg; /* OOM victims from the kernel's log; NULL when it cannot be read */
+    struct kmsg *kmsg;    /* OOM victims from the kernel's log; NULL when it cannot be read */
+    int notify_fd;        /* sd_notify datagrams (service_ready.c); -1 when no service wants it */
+    char notify_path[40]; /* NOTIFY_SOCKET for services: "@warden/PID/notify" */
+    uint64_t notify_ignored; /* datagrams from processes that are no service's */
     /* last, and not zeroed by sup_init (static storage is zero already; service_init and
      * control_open set up what they use), so idle slots and buffers stay unmapped */
     struct service services[SERVICES_MAX];

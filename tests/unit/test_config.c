@@ -92,6 +92,8 @@ static const char full_text[] = "\xEF\xBB\xBF; warden config\n"
                                 "listen       = tcp:127.0.0.1:8080\n"
                                 "listen       = tcp:[::1]:8080\n"
                                 "listen       = unix:/run/api.sock\n"
+                                "ready        = http:/healthz\n"
+                                "watchdog     = 30s\n"
                                 "[ service  web-1 ]\r\n"
                                 "log_max = off\r\n"
                                 "command = echo $HOME | wc -l\r\n"
@@ -146,6 +148,10 @@ static void test_valid_full(void **state)
     assert_int_equal(api->listen_count, 3); // listen is repeatable
     assert_string_equal(api->listen[0], "tcp:127.0.0.1:8080");
     assert_string_equal(api->listen[2], "unix:/run/api.sock");
+    assert_int_equal(api->ready, READY_HTTP);
+    assert_string_equal(api->ready_path, "/healthz");
+    assert_int_equal(api->watchdog_ms, 30000);
+    assert_int_equal(api->start_timeout_ms, 60000); // the default
     const struct svc_config *web = &cfg.services[1];
     assert_int_equal(web->log_max_bytes, 0); // off: not captured
     const struct svc_config *batch = &cfg.services[2];
@@ -163,7 +169,7 @@ static void test_valid_full_more(void **state)
     assert_int_equal(nerrs, 0);
     const struct svc_config *web = &cfg.services[1];
     assert_string_equal(web->name, "web-1");
-    assert_int_equal(web->line, 24);
+    assert_int_equal(web->line, 26);
     assert_true(web->shell);
     assert_int_equal(web->argc, 3);
     assert_string_equal(web->argv[0], "/bin/sh");
@@ -263,6 +269,11 @@ static const struct bad_case bad_service_cases[] = {
         {"listen", "tcp:1.2.3:80", "(not an IPv4 address", NULL},
         {"listen", "tcp:[::g]:80", "(not an IPv6 address)", NULL},
         {"listen", "unix:run/x.sock", "(not an absolute path)", "unix:/ABSOLUTE/PATH"},
+        {"ready", "sometimes", "invalid readiness \"sometimes\"",
+         "none, notify, tcp or http:/PATH"},
+        {"ready", "http:healthz", "invalid readiness", "(e.g. http:/healthz)"},
+        {"start_timeout", "50ms", "(below 100ms)", NULL},
+        {"watchdog", "2d", "invalid duration", NULL},
 };
 
 // Each bad [service] key or value: one error, on its line, naming section, key and value.
