@@ -31,6 +31,8 @@ static const char usage_text[] =
         "  check -c FILE                    validate a config (errors name file:line)\n"
         "  status [SERVICE] [--json]        state, pid, uptime, memory, pids, restarts\n"
         "  start|stop|restart SERVICE       control a service of the daemon\n"
+        "  reload                           read the config again; restart what changed\n"
+        "                                   (also SIGHUP to the daemon)\n"
         "  events [SERVICE] [--since T] [--json]  the event journal\n"
         "  logs SERVICE [-f] [-n N]         captured output (STATE_DIR/logs, rotated)\n"
         "  report [SERVICE] [--json | --html FILE]  why it died and what to change\n"

@@ -200,6 +200,34 @@ static int cmd_status(const struct client_opts *o)
     return CLI_OK;
 }
 
+// `warden reload`: what changed.
+static int cmd_reload(const struct client_opts *o)
+{
+    json_t *resp = NULL;
+    int rc = ask(o, "reload", &resp);
+    if (rc) {
+        return rc;
+    }
+    static const char *const keys[] = {"changed", "added", "removed", "ignored"};
+    (void)printf("reloaded");
+    for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+        json_t *list = json_object_get(resp, keys[k]);
+        size_t i;
+        json_t *v;
+        (void)printf("%s %s:", k ? ";" : "", keys[k]);
+        if (json_array_size(list) == 0) {
+            (void)printf(" -");
+        }
+        json_array_foreach(list, i, v)
+        {
+            (void)printf(" %s", json_string_value(v));
+        }
+    }
+    (void)printf("\n");
+    json_decref(resp);
+    return CLI_OK;
+}
+
 static int cmd_control(const struct client_opts *o, const char *cmd)
 {
     if (!o->service) {
@@ -344,6 +372,9 @@ int cli_client(const char *cmd, int argc, char **argv)
     }
     if (strcmp(cmd, "metrics") == 0) {
         return cmd_metrics(&o);
+    }
+    if (strcmp(cmd, "reload") == 0) {
+        return cmd_reload(&o);
     }
     return cmd_control(&o, cmd);
 }

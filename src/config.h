@@ -150,6 +150,11 @@ int config_add_listen(struct config_arena *a, struct svc_config *sc, const char 
 int config_parse_ready(struct config_arena *a, struct svc_config *sc, const char *value,
                        struct errbuf *eb);
 
+/* Do two services run the same way (every key the same; line numbers aside)? Pure. */
+bool config_service_equal(const struct svc_config *a, const struct svc_config *b);
+/* Do their listen addresses differ (then the sockets are bound anew)? Pure. */
+bool config_listen_differs(const struct svc_config *a, const struct svc_config *b);
+
 /* Find a service by name; NULL when absent. */
 struct svc_config *config_find(struct warden_config *cfg, const char *name);
 

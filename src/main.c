@@ -75,8 +75,8 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "_journal-fill") == 0) {
         return cli_journal_fill(argc - 1, argv + 1);
     }
-    static const char *const client_cmds[] = {"status",  "start",  "stop",
-                                              "restart", "events", "metrics"};
+    static const char *const client_cmds[] = {"status", "start",   "stop",  "restart",
+                                              "events", "metrics", "reload"};
     for (size_t i = 0; i < sizeof(client_cmds) / sizeof(client_cmds[0]); i++) {
         if (strcmp(cmd, client_cmds[i]) == 0) {
             return cli_client(cmd, argc - 1, argv + 1);

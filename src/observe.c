@@ -123,6 +123,16 @@ static int start_metrics(struct supervisor *sup, char *msg, size_t msg_len)
     return 0;
 }
 
+void observe_add(struct supervisor *sup, struct service *svc)
+{
+    history_close(&svc->hist);
+    int rc = history_open(&svc->hist, sup->cfg->state_dir, svc->cfg->name);
+    if (rc < 0) {
+        log_warnx("%s: no history (%s/history/%s.hist: %s); report will have no charts",
+                  svc->cfg->name, sup->cfg->state_dir, svc->cfg->name, strerror(-rc));
+    }
+}
+
 int observe_init(struct supervisor *sup, char *msg, size_t msg_len)
 {
     sup->history_timer = sup->metrics_timer = -1;
@@ -237,12 +247,15 @@ static void service_figures(struct service *svc, struct metrics_service *m)
 int observe_metrics_text(struct supervisor *sup, char *buf, size_t size)
 {
     struct metrics_service services[SERVICES_MAX];
+    unsigned n = 0;
     for (unsigned i = 0; i < sup->service_count; i++) {
-        service_figures(&sup->services[i], &services[i]);
+        if (!sup->services[i].removed) { // gone from the config at a reload
+            service_figures(&sup->services[i], &services[n++]);
+        }
     }
     struct metrics_snapshot s = {
             .services = services,
-            .nservices = sup->service_count,
+            .nservices = n,
             .journal_events_total = sup->journal_ok ? sup->journal.appended_count : 0,
             .journal_write_errors_total = sup->journal_errors,
             .warden_start_time_seconds = (double)sup->start_wall_ms / 1000.0,

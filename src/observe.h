@@ -15,6 +15,9 @@ struct supervisor;
  * (-errno, msg says why). */
 int observe_init(struct supervisor *sup, char *msg, size_t msg_len);
 void observe_fini(struct supervisor *sup);
+/* A service added by a reload (or back after one removed it): its history file. */
+struct service;
+void observe_add(struct supervisor *sup, struct service *svc);
 
 /* The Prometheus text exposition of warden's state into buf: its length, or -ENOSPC. */
 int observe_metrics_text(struct supervisor *sup, char *buf, size_t size);

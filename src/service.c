@@ -57,13 +57,31 @@ static void on_timer(struct loop *loop, int fd, uint32_t events, void *ctx)
     }
 }
 
+// One pair of line buffers per service slot, in a table of their own: they are only
+// touched (made resident) when output flows through a prefixing relay. Indexed by the slot
+// in sup->services (one supervisor per process), like the log files.
+static struct linebuf linebufs[SERVICES_MAX][2];
+static struct logfile logfiles[SERVICES_MAX];
+
+void service_reconfigure(struct service *svc, const struct svc_config *cfg)
+{
+    bool rebind = config_listen_differs(svc->cfg, cfg);
+    svc->cfg = cfg;
+    if (rebind) {
+        service_close_listen(svc); // bound again at the next start
+    }
+    guard_fini(svc);
+    (void)guard_init(svc); // without a timer the guard is off; said by status
+    if (svc->log) {
+        logfile_close(svc->log);
+        svc->log = NULL;
+    }
+    svc->log_error = 0;
+    service_open_log(svc, &logfiles[svc - svc->sup->services]);
+}
+
 int service_init(struct service *svc, struct supervisor *sup, const struct svc_config *cfg)
 {
-    // One pair of line buffers per service slot, in a table of their own: they are only
-    // touched (made resident) when output flows through a prefixing relay.
-    // Indexed by the slot in sup->services (one supervisor per process).
-    static struct linebuf linebufs[SERVICES_MAX][2];
-    static struct logfile logfiles[SERVICES_MAX];
     ptrdiff_t slot = svc - sup->services;
     if (slot < 0 || slot >= (ptrdiff_t)SERVICES_MAX) {
         return -EINVAL;
@@ -78,6 +96,7 @@ int service_init(struct service *svc, struct supervisor *sup, const struct svc_c
     svc->state = SVC_STOPPED;
     svc->pidfd = svc->exec_fd = svc->out_fd = svc->err_fd = svc->log_timer_fd = -1;
     svc->probe_fd = svc->ready_timer_fd = -1;
+    svc->hist.fd = -1; // opened by observe_init, or observe_add after a reload
     cgroup_svc_init(&svc->cg);
     policy_ring_reset(&svc->failures);
     service_open_log(svc, &logfiles[slot]);

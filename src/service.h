@@ -46,6 +46,7 @@ struct supervisor;
 struct service {
     struct supervisor *sup;
     const struct svc_config *cfg;
+    bool removed; /* gone from the config at a reload: stopped, kept out of status */
     enum svc_state state;
     pid_t pid; /* main process, 0 when none */
     int pidfd;
@@ -111,6 +112,11 @@ const char *service_event_name(enum svc_event e);
 
 /* Prepare svc (no process started). Creates its timerfd and registers it. 0 or -errno. */
 int service_init(struct service *svc, struct supervisor *sup, const struct svc_config *cfg);
+/* A reload gave svc a different config (cfg): from now on it is used; the guard, the log
+ * file and (when the addresses changed) the listen sockets are set up anew. The running
+ * instance, if any, is not touched: the caller restarts it. */
+void service_reconfigure(struct service *svc, const struct svc_config *cfg);
+
 /* Release fds (after the service has settled). */
 void service_fini(struct service *svc);
 

@@ -156,6 +156,24 @@ static void shutdown_all(struct supervisor *sup, int sig)
     }
 }
 
+// SIGHUP and `warden reload`: journalled either way. The result, for the control reply.
+static json_t *reload(struct supervisor *sup)
+{
+    json_t *sum = NULL;
+    char err[600];
+    int rc = sup_reload(sup, &sum, err, sizeof(err));
+    if (rc < 0) {
+        log_warnx("reload refused: %s", err);
+        sup_event(sup, NULL, "reload-failed", json_pack("{s:s}", "error", err), false);
+        return json_pack("{s:b, s:s, s:i}", "ok", 0, "error", err, "exit_code",
+                         rc == -EINVAL ? 2 : 1);
+    }
+    log_info("reloaded %s", sup->cfg->file);
+    sup_event(sup, NULL, "reload", json_deep_copy(sum), false);
+    (void)json_object_set_new(sum, "ok", json_true());
+    return sum;
+}
+
 static void on_signal(struct loop *loop, int fd, uint32_t events, void *ctx)
 {
     (void)loop;
@@ -172,7 +190,13 @@ static void on_signal(struct loop *loop, int fd, uint32_t events, void *ctx)
         case SIGQUIT:
             shutdown_all(sup, sig);
             break;
-        default: // SIGHUP, SIGUSR1, SIGUSR2: pass through to every main process
+        case SIGHUP:
+            if (!sup->run_mode) { // the daemon reloads; `warden run` passes it on (tini)
+                json_decref(reload(sup));
+                break;
+            }
+            /* fall through */
+        default: // SIGUSR1, SIGUSR2: pass through to every main process
             for (unsigned i = 0; i < sup->service_count; i++) {
                 service_signal(&sup->services[i], sig);
             }
@@ -271,7 +295,7 @@ static json_t *error_response(int exit_code, const char *fmt, ...)
 static struct service *find_name(struct supervisor *sup, const char *name)
 {
     for (unsigned i = 0; name && i < sup->service_count; i++) {
-        if (strcmp(sup->services[i].cfg->name, name) == 0) {
+        if (!sup->services[i].removed && strcmp(sup->services[i].cfg->name, name) == 0) {
             return &sup->services[i];
         }
     }
@@ -305,7 +329,7 @@ static json_t *status_response(struct supervisor *sup, const char *name)
     json_t *list = json_array();
     for (unsigned i = 0; i < sup->service_count; i++) {
         struct service *svc = &sup->services[i];
-        if (!name || strcmp(svc->cfg->name, name) == 0) {
+        if (!svc->removed && (!name || strcmp(svc->cfg->name, name) == 0)) {
             (void)json_array_append_new(list, service_status_json(svc));
         }
     }
@@ -341,6 +365,9 @@ static json_t *on_request(json_t *req, void *ctx)
     }
     if (strcmp(cmd, "status") == 0) {
         return status_response(sup, name);
+    }
+    if (strcmp(cmd, "reload") == 0) {
+        return reload(sup);
     }
     if (strcmp(cmd, "metrics") == 0) {
         return metrics_json(sup);

@@ -26,6 +26,7 @@ struct kmsg;
 struct supervisor {
     struct loop *loop;
     struct warden_config *cfg;
+    struct warden_config *spare_cfg; /* the buffer the next reload reads into (reload.c) */
     struct cgroup_sys cgs;
     struct journal journal;
     bool journal_ok;
@@ -67,6 +68,11 @@ int sup_init(struct supervisor *sup, struct warden_config *cfg, bool run_mode, c
 /* Start services and run the loop until shutdown (daemon) or until the service settles
  * (run). Returns the process exit code. */
 int sup_run(struct supervisor *sup);
+
+/* Read the config file again and apply the difference (reload.c). *summary: {"changed",
+ * "added", "removed", "ignored": [names]} (new reference) on success. 0, or -errno with err
+ * saying why (an invalid file: its first error, file:line; nothing was changed). */
+int sup_reload(struct supervisor *sup, json_t **summary, char *err, size_t errlen);
 
 /* Journal one event {"service": svc, "type": type, ...fields} (fields is stolen; may be
  * NULL). urgent: fsync now. Never fails the caller: errors are counted and logged. */

@@ -709,6 +709,36 @@ static void test_split_limits(void **state)
     assert_non_null(strstr(eb.msg, "(too long)"));
 }
 
+// What a reload compares: every key, not the line numbers; listen order counts.
+static void test_service_equal(void **state)
+{
+    (void)state;
+    static struct warden_config a, b;
+    const char *base = "[service x]\ncommand = /bin/sleep 1\nlisten = tcp:127.0.0.1:9\n";
+    a.host_memory_bytes = b.host_memory_bytes = 8 * GIB;
+    static struct errbuf e[4];
+    unsigned n = 0;
+    FILE *f = fmemopen((void *)(uintptr_t)base, strlen(base), "r");
+    assert_int_equal(config_load_stream(&a, f, path, e, 4, &n), 0);
+    (void)fclose(f);
+    char other[256];
+    (void)snprintf(other, sizeof(other), "\n\n%s", base); // same keys, other lines
+    f = fmemopen(other, strlen(other), "r");
+    assert_int_equal(config_load_stream(&b, f, path, e, 4, &n), 0);
+    (void)fclose(f);
+    assert_true(config_service_equal(&a.services[0], &b.services[0]));
+    assert_false(config_listen_differs(&a.services[0], &b.services[0]));
+    b.services[0].drain_ms++;
+    assert_false(config_service_equal(&a.services[0], &b.services[0]));
+    b.services[0].drain_ms--;
+    b.services[0].command = "/bin/sleep 2";
+    assert_false(config_service_equal(&a.services[0], &b.services[0]));
+    b.services[0].command = a.services[0].command;
+    b.services[0].listen_count = 0;
+    assert_true(config_listen_differs(&a.services[0], &b.services[0]));
+    assert_false(config_service_equal(&a.services[0], &b.services[0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -731,6 +761,7 @@ int main(void)
             cmocka_unit_test(test_stream),
             cmocka_unit_test(test_split_table),
             cmocka_unit_test(test_split_limits),
+            cmocka_unit_test(test_service_equal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
