@@ -55,6 +55,16 @@ static int read_available(struct host_guard *h, uint64_t *bytes)
     return guard_host_parse_meminfo(buf, bytes);
 }
 
+bool guard_host_room_for(struct supervisor *sup, uint64_t bytes, uint64_t *available)
+{
+    uint64_t floor = sup->cfg->host_min_available_bytes;
+    *available = 0;
+    if (!sup->host.enabled || !floor || read_available(&sup->host, available) < 0) {
+        return true; // no [host] floor to keep (or nothing to read): the kernel's limits rule
+    }
+    return *available >= floor && *available - floor >= bytes;
+}
+
 // The victim: a live service, lowest priority first, then the largest.
 static struct service *pick_victim(struct supervisor *sup, uint64_t *usage)
 {

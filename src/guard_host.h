@@ -26,6 +26,10 @@ struct host_guard {
 int guard_host_init(struct supervisor *sup);
 void guard_host_fini(struct supervisor *sup);
 
+/* Can bytes more be used without taking MemAvailable below [host] min_available? true
+ * when there is no such floor. *available: what MemAvailable read (0 when not read). */
+bool guard_host_room_for(struct supervisor *sup, uint64_t bytes, uint64_t *available);
+
 /* Parse "MemAvailable:" (kB) out of a /proc/meminfo text. 0 or -EINVAL. */
 int guard_host_parse_meminfo(const char *text, uint64_t *available_bytes);
 

@@ -18,7 +18,7 @@ const char *policy_exit_kind_name(enum exit_kind kind)
     return (unsigned)kind < EXIT_KIND_COUNT ? kind_names[kind] : "?";
 }
 
-static void describe_status(int st, char *buf, size_t len)
+void policy_describe_status(int st, char *buf, size_t len)
 {
     if (WIFEXITED(st)) {
         (void)snprintf(buf, len, "exit code %d", WEXITSTATUS(st));
@@ -38,7 +38,7 @@ void policy_classify(const struct exit_facts *f, struct exit_info *out)
     out->signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
     out->oom_kills = f->oom_delta;
     char how[64];
-    describe_status(st, how, sizeof(how));
+    policy_describe_status(st, how, sizeof(how));
     if (f->exec_failed) {
         out->kind = EXIT_EXEC_FAILED;
         out->err = f->exec_errno;

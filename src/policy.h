@@ -52,6 +52,9 @@ void policy_classify(const struct exit_facts *f, struct exit_info *out);
 
 const char *policy_exit_kind_name(enum exit_kind kind);
 
+/* A wait status in words: "exit code 3", "signal 9 (SIGKILL)". */
+void policy_describe_status(int st, char *buf, size_t len);
+
 /* Does this exit count as a failure for restart purposes? */
 bool policy_is_failure(const struct exit_info *e);
 

@@ -119,6 +119,7 @@ void service_close_fd(struct service *svc, int *fd)
 
 void service_fini(struct service *svc)
 {
+    service_overlap_fini(svc);
     service_ready_fini(svc);
     service_close_listen(svc);
     guard_fini(svc);
@@ -145,7 +146,7 @@ static void set_state(struct service *svc, enum svc_state s)
 
 bool service_settled(const struct service *svc)
 {
-    return svc->state == SVC_STOPPED || svc->state == SVC_FAILED;
+    return (svc->state == SVC_STOPPED || svc->state == SVC_FAILED) && !svc->retiring;
 }
 
 void service_signal(struct service *svc, int sig)
@@ -224,7 +225,9 @@ static int prepare_cgroup(struct service *svc)
     struct supervisor *sup = svc->sup;
     const struct svc_config *c = svc->cfg;
     cgroup_svc_init(&svc->cg);
-    int rc = cgroup_create(&sup->cgs, &svc->cg, c->name);
+    char name[SERVICE_NAME_MAX + 4];
+    (void)snprintf(name, sizeof(name), "%s%s", c->name, svc->cg_gen ? "@1" : "");
+    int rc = cgroup_create(&sup->cgs, &svc->cg, name);
     if (rc == 0) {
         rc = cgroup_set_limits(&sup->cgs, &svc->cg, c->memory_max_bytes, c->pids_max);
     }
@@ -239,6 +242,13 @@ static int prepare_cgroup(struct service *svc)
     (void)cgroup_stats(&sup->cgs, &svc->cg, &st);
     svc->oom_base = st.oom_kill_count; // non-zero only if an old cgroup was reused
     return 0;
+}
+
+static void do_spawn(struct service *svc);
+
+void service_spawn_instance(struct service *svc)
+{
+    do_spawn(svc);
 }
 
 static void do_spawn(struct service *svc)
@@ -321,6 +331,7 @@ static void do_spawn(struct service *svc)
 
 static void begin_drain(struct service *svc, int sig, const char *reason)
 {
+    service_overlap_stop(svc); // an old instance beside this one stops too
     svc->stop_requested = true;
     svc->stop_reason = reason;
     service_signal(svc, sig);
@@ -430,6 +441,9 @@ static void finish_instance(struct service *svc)
     service_ready_end(svc);
     service_drain_output(svc);
     (void)cgroup_destroy(&svc->sup->cgs, &svc->cg);
+    if (!svc->sup->shutting_down && !svc->stop_requested && service_overlap_restore(svc)) {
+        return; // the replacement failed: the old instance keeps serving
+    }
     const struct exit_info *e = &svc->last_exit;
     bool quick_guard = svc->guard_restart && svc->last_uptime_ms < DETERMINISTIC_WINDOW_MS;
     if (svc->restart_after && !svc->sup->shutting_down && !quick_guard) {
@@ -558,6 +572,10 @@ void service_guard_restart(struct service *svc, const char *reason, json_t *fiel
         json_decref(fields);
         return;
     }
+    if (service_overlap_possible(svc, true) && service_overlap_room(svc)) {
+        service_overlap_begin(svc, reason, fields);
+        return;
+    }
     begin_drain(svc, SIGTERM, reason); // signal first: the journal's fsync (~1 ms) can wait
     sup_event(svc->sup, svc, reason, fields, true);
     svc->restart_after = true; // a planned replacement, not a failure (unless it is quick)
@@ -633,6 +651,7 @@ static void handle_live(struct service *svc, enum svc_event ev)
                                 (json_int_t)(clock_mono_ms() - svc->start_mono_ms)),
                       false);
             service_ready_running(svc);
+            service_overlap_ready(svc); // an old instance beside it may go now
         }
         break;
     case SVC_EV_EXIT:
@@ -642,6 +661,11 @@ static void handle_live(struct service *svc, enum svc_event ev)
         begin_drain(svc, SIGTERM, "stop");
         break;
     case SVC_EV_RESTART:
+        if (service_overlap_possible(svc, false) && service_overlap_room(svc)) {
+            policy_ring_reset(&svc->failures); // an operator's restart starts afresh
+            service_overlap_begin(svc, "restart", NULL);
+            break;
+        }
         begin_drain(svc, SIGTERM, "restart");
         svc->restart_after = true;
         break;

@@ -46,7 +46,9 @@ struct supervisor;
 struct service {
     struct supervisor *sup;
     const struct svc_config *cfg;
-    bool removed; /* gone from the config at a reload: stopped, kept out of status */
+    bool removed;    /* gone from the config at a reload: stopped, kept out of status */
+    bool retiring;   /* an old instance drains beside this one (service_overlap.c) */
+    unsigned cg_gen; /* 0: the cgroup is NAME, 1: NAME@1 (overlapping instances alternate) */
     enum svc_state state;
     pid_t pid; /* main process, 0 when none */
     int pidfd;

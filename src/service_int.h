@@ -23,6 +23,29 @@ void service_name_oom_victim(struct service *svc);
 void service_open_log(struct service *svc, struct logfile *lf);
 int service_open_output(struct service *svc, int *out_w, int *err_w);
 void service_drain_output(struct service *svc);
+// Watch svc->out_fd / err_fd with the live instance's relay.
+void service_watch_output(struct service *svc);
+
+// service.c: start a new instance now (fresh cgroup, spawn, starting).
+void service_spawn_instance(struct service *svc);
+
+// service_overlap.c: overlap restart. possible: listen + ready, not overlapping already,
+// and for a guard's restart running for a while (else its backoff applies). begin: the running
+// instance becomes the retiree and a replacement starts. ready: the replacement is ready, the
+// retiree gets SIGTERM and `drain`. restore: the replacement is gone before it got ready: the
+// retiree is the live instance again (false when there is none to restore). reaped: pid was a
+// retiree's (true).
+bool service_overlap_possible(const struct service *svc, bool by_guard);
+// room: MemAvailable stays above [host] min_available with a second instance (else an
+// overlap-skipped event, and the caller stops then starts).
+bool service_overlap_room(struct service *svc);
+void service_overlap_begin(struct service *svc, const char *reason, json_t *fields);
+void service_overlap_ready(struct service *svc);
+bool service_overlap_restore(struct service *svc);
+bool service_retiree_reaped(struct supervisor *sup, pid_t pid, int wait_status);
+void service_overlap_stop(struct service *svc);
+json_t *service_overlap_json(const struct service *svc);
+void service_overlap_fini(struct service *svc);
 
 // service_listen.c: bind cfg->listen once (false: the service failed with port-conflict),
 // close them, and the environment that passes them (LISTEN_PID filled in by the child).

@@ -99,6 +99,16 @@ static void on_output(struct loop *loop, int fd, uint32_t events, void *ctx)
 // Pipes are per instance; a grandchild holding the write end keeps ours open until the
 // cgroup is empty, which is when the instance is torn down anyway. Output is inherited
 // as it is only when there is nothing to do with it: one service, not captured.
+void service_watch_output(struct service *svc)
+{
+    if (svc->out_fd >= 0) {
+        (void)loop_add(svc->sup->loop, svc->out_fd, EPOLLIN, on_output, svc);
+    }
+    if (svc->err_fd >= 0) {
+        (void)loop_add(svc->sup->loop, svc->err_fd, EPOLLIN, on_output, svc);
+    }
+}
+
 int service_open_output(struct service *svc, int *out_w, int *err_w)
 {
     *out_w = *err_w = -1;
@@ -124,8 +134,7 @@ int service_open_output(struct service *svc, int *out_w, int *err_w)
     svc->err_fd = pe[0];
     *out_w = po[1];
     *err_w = pe[1];
-    (void)loop_add(svc->sup->loop, svc->out_fd, EPOLLIN, on_output, svc);
-    (void)loop_add(svc->sup->loop, svc->err_fd, EPOLLIN, on_output, svc);
+    service_watch_output(svc);
     return 0;
 }
 

@@ -90,6 +90,7 @@ json_t *service_status_json(struct service *svc)
                                   json_integer((json_int_t)svc->watchdog_pings));
     }
     (void)json_object_set_new(o, "ready", ready);
+    (void)json_object_set_new(o, "retiring", service_overlap_json(svc));
     json_t *live = live_json(svc);
     (void)json_object_update(o, live);
     json_decref(live);

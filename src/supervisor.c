@@ -111,6 +111,9 @@ void sup_reap(struct supervisor *sup)
         if (pid <= 0) {
             return; // 0: children left but none exited; -1/ECHILD: none at all
         }
+        if (service_retiree_reaped(sup, pid, st)) {
+            continue; // an old instance that an overlap restart replaced
+        }
         struct service *svc = find_pid(sup, pid);
         if (svc) {
             service_reaped(svc, st);

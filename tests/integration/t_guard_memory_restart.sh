@@ -19,7 +19,7 @@ usage=$(echo "$ev" | sed -n 's/.*"usage_bytes": *\([0-9]*\).*/\1/p')
 wait_until 10 "events_of exit grow | grep -q 'memory-restart'" || fail "exit not attributed to memory-restart"
 events_of exit grow | head -n 1 | grep -q '"kind": *"killed-by-warden"' || fail "exit kind not killed-by-warden"
 # it came back without a backoff, and no OOM kill was ever counted
-wait_until 10 "[ \$(events_of start grow | wc -l) -ge 2 ]" || fail "not restarted"
+wait_until 30 "[ \$(events_of start grow | wc -l) -ge 2 ]" || { "$WARDEN" events grow | tail -n 8; fail "not restarted"; }
 [ "$(svc_field grow oom_kills)" = 0 ] || fail "an OOM kill was counted: $(svc_field grow oom_kills)"
 events_of exit grow | grep -q oom-killed && fail "an exit was oom-killed"
 "$WARDEN" status grow --json | grep -q '"memory_restarts": [1-9]' || fail "status lacks memory_restarts"
