@@ -62,14 +62,16 @@ EXAMPLE_BINS := $(BUILD)/helpers/streamd
 
 all: $(BUILD)/warden $(HELPER_BINS) $(EXAMPLE_BINS)
 
-# Code that only client commands run (report, logs, status, ...) and the metrics server
-# (only with `metrics`) is linked after the daemon's code and libraries, so what the
+# Code that only client commands run (report, logs, status, ...), the metrics server and
+# formatter (only when asked), reload and the listen-address code (services with
+# `listen`) is linked after the daemon's code and libraries. The guards' paths (memory_restart, overlap, snapshots) stay hot: they run
+# under memory pressure, when a page fault for code is slowest. That way what the
 # daemon runs is one contiguous stretch of text: the kernel maps up to 64 kB of file pages
 # around each fault (fault-around), and cold code interleaved with hot code was resident
 # in the daemon for nothing. The libraries are named twice: the second time for what only
 # the cold objects need.
 COLD_NAMES := cli_client cli_logs cli_report logfile_read metrics_server report report_html \
-              report_rec report_text
+              report_rec report_text metrics reload listen
 COLD_OBJS  := $(COLD_NAMES:%=$(BUILD)/%.o)
 HOT_OBJS   := $(filter-out $(COLD_OBJS),$(OBJS))
 

@@ -46,7 +46,8 @@ wait_until 20 "[ \"\$(svc_field chatty rotations)\" -ge 3 ] 2>/dev/null" ||
     fail "chatty's log never rotated 3 times (rotations: $(svc_field chatty rotations))"
 dropped=$(svc_field chatty dropped_lines)
 [ "${dropped:-0}" -gt 0 ] || fail "flood: nothing dropped"
-grep -q '\[warden: dropped [0-9]* lines\{0,1\}\]$' "$L/chatty.log" "$L/chatty.log.1" ||
+# the marker goes in before the next line written after the drops: wait for that line
+wait_until 10 "cat '$L/chatty.log' '$L/chatty.log.1' 2>/dev/null | grep -q '\[warden: dropped [0-9]* lines\{0,1\}\]\$'" ||
     fail "no dropped-lines marker in the files"
 metric=$("$WARDEN" metrics | sed -n 's/^warden_service_log_dropped_lines_total{service="chatty"} //p')
 [ "${metric:-0}" -gt 0 ] || fail "metric log_dropped_lines_total is '$metric'"
