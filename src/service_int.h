@@ -23,6 +23,8 @@ void service_name_oom_victim(struct service *svc);
 void service_open_log(struct service *svc, struct logfile *lf);
 int service_open_output(struct service *svc, int *out_w, int *err_w);
 void service_drain_output(struct service *svc);
+// Where a stream's lines go (warden's stdout/stderr, prefixed when shared; the log file).
+struct relay_out service_relay_for(const struct service *svc, bool is_out);
 // Watch svc->out_fd / err_fd with the live instance's relay.
 void service_watch_output(struct service *svc);
 

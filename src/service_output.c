@@ -38,7 +38,7 @@ void service_open_log(struct service *svc, struct logfile *lf)
 
 /* ---- output pipes ---- */
 
-static struct relay_out relay_for(const struct service *svc, bool is_out)
+struct relay_out service_relay_for(const struct service *svc, bool is_out)
 {
     return (struct relay_out){.out_fd = is_out ? STDOUT_FILENO : STDERR_FILENO,
                               .prefix = svc->sup->prefix_output ? svc->cfg->name : NULL,
@@ -87,7 +87,7 @@ static void on_output(struct loop *loop, int fd, uint32_t events, void *ctx)
     (void)events;
     struct service *svc = ctx;
     bool is_out = fd == svc->out_fd;
-    struct relay_out out = relay_for(svc, is_out);
+    struct relay_out out = service_relay_for(svc, is_out);
     int rc = logs_relay(fd, &out, is_out ? svc->out_lb : svc->err_lb);
     if (rc != 0) {
         service_close_fd(svc, is_out ? &svc->out_fd : &svc->err_fd);
@@ -144,7 +144,7 @@ void service_drain_output(struct service *svc)
         bool is_out = i == 0;
         int *fd = is_out ? &svc->out_fd : &svc->err_fd;
         if (*fd >= 0) {
-            struct relay_out out = relay_for(svc, is_out);
+            struct relay_out out = service_relay_for(svc, is_out);
             struct linebuf *lb = is_out ? svc->out_lb : svc->err_lb;
             (void)logs_relay(*fd, &out, lb);
             logs_flush(&out, lb);

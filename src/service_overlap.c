@@ -61,9 +61,7 @@ static void relay(struct service *svc, struct retiree *r, bool is_out, bool flus
     if (*fd < 0) {
         return;
     }
-    struct relay_out out = {.out_fd = is_out ? STDOUT_FILENO : STDERR_FILENO,
-                            .prefix = svc->sup->prefix_output ? svc->cfg->name : NULL,
-                            .lf = svc->log};
+    struct relay_out out = service_relay_for(svc, is_out);
     int rc = logs_relay(*fd, &out, &r->lb[is_out ? 0 : 1]);
     if (rc != 0 || flush) {
         logs_flush(&out, &r->lb[is_out ? 0 : 1]);
@@ -211,9 +209,7 @@ bool service_overlap_restore(struct service *svc)
     svc->start_mono_ms = r->start_mono_ms;
     svc->cg_gen ^= 1u;
     for (int i = 0; i < 2; i++) {
-        struct relay_out out = {.out_fd = i == 0 ? STDOUT_FILENO : STDERR_FILENO,
-                                .prefix = svc->sup->prefix_output ? svc->cfg->name : NULL,
-                                .lf = svc->log};
+        struct relay_out out = service_relay_for(svc, i == 0);
         logs_flush(&out, &r->lb[i]); // a partial line: out now, the live buffers take over
     }
     svc->out_fd = r->out_fd;
