@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // warden: keeps Linux services alive under memory and process exhaustion, and says why
 // they died. main only dispatches subcommands (cli.c and cli_client.c do the work).
+#include <sys/prctl.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,7 @@ static void tune_malloc(char **argv)
             (void)unsetenv("GLIBC_TUNABLES");
         }
         (void)unsetenv(TUNED_ENV);
+        (void)prctl(PR_SET_NAME, "warden"); // exec'd as /proc/self/exe (binary deleted): "exe"
         return;
     }
     const char *orig = getenv("GLIBC_TUNABLES");
@@ -37,8 +40,14 @@ static void tune_malloc(char **argv)
     (void)snprintf(saved, sizeof(saved), "%s%s", orig ? "=" : "-", orig ? orig : "");
     (void)snprintf(value, sizeof(value), "%s%s%s", orig ? orig : "", orig && *orig ? ":" : "",
                    TCACHE_OFF);
+    // Exec the binary by its own path: through /proc/self/exe the process would be named
+    // "exe" (comm), and other wardens tell a live warden from a stale group by that name.
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    self[n > 0 ? n : 0] = '\0';
+    const char *path = n > 0 && !strstr(self, " (deleted)") ? self : "/proc/self/exe";
     if (setenv(TUNED_ENV, saved, 1) == 0 && setenv("GLIBC_TUNABLES", value, 1) == 0) {
-        (void)execv("/proc/self/exe", argv);
+        (void)execv(path, argv);
     }
     (void)unsetenv(TUNED_ENV); // exec failed: put things back and go on
     if (orig) {

@@ -9,6 +9,9 @@ EOF
 )
 start_daemon "$conf"
 wait_until 10 "[ \"\$(svc_field old state)\" = running ]" || fail "not running"
+# a live warden is told from a dead one's leftovers by its name (comm): it must stay
+# "warden" after the start-up re-exec, or another warden would reap this one's groups
+[ "$(cat /proc/$DAEMON_PID/comm)" = warden ] || fail "daemon's comm is '$(cat /proc/$DAEMON_PID/comm)'"
 orphan=$(svc_field old pid)
 kill -KILL "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null; DAEMON_PID=""
 [ -n "$(pids_alive $orphan)" ] || fail "the service died with warden (test premise)"
