@@ -696,9 +696,9 @@ bench_zerodrop() {
     zerodrop_mode 3 "memory_restart+listen"
     zerodrop_mode 4 "restart+listen+ready(overlap)"
     note "# zerodrop: $ZERODROP_CLIENTS clients x ${ZERODROP_SECONDS} s per line, 2 MiB streams (64 KiB per 10 ms); streamd leaks 2 MiB per request; memory_max 64M, memory_restart 40M, backoff 10ms..100ms, drain 10s"
-    printf '%-26s %9s %10s %6s %8s %14s\n' mode restarts completed cut refused worst_wait_ms | tee -a "$B/notes"
+    printf '%-30s %9s %10s %6s %8s %14s\n' mode restarts completed cut refused worst_wait_ms | tee -a "$B/notes"
     while read -r _a _b _c _d _e _f; do
-        printf '%-26s %9s %10s %6s %8s %14s\n' "$_a" "$_b" "$_c" "$_d" "$_e" "$_f" | tee -a "$B/notes"
+        printf '%-30s %9s %10s %6s %8s %14s\n' "$_a" "$_b" "$_c" "$_d" "$_e" "$_f" | tee -a "$B/notes"
     done < "$B/zd.table"
 }
 
