@@ -63,6 +63,18 @@ static int bury_removed(struct supervisor *sup, char *err, size_t errlen)
     return 0;
 }
 
+// A slot whose service a reload removed and which has stopped (its config is a tombstone).
+static struct service *buried_slot(struct supervisor *sup)
+{
+    for (unsigned i = 0; i < sup->service_count; i++) {
+        struct service *svc = &sup->services[i];
+        if (svc->removed && svc->cfg == &tombs[i] && service_settled(svc)) {
+            return svc;
+        }
+    }
+    return NULL;
+}
+
 static void list_add(json_t *list, const char *name)
 {
     (void)json_array_append_new(list, json_string(name));
@@ -84,7 +96,10 @@ static int apply_one(struct supervisor *sup, const struct svc_config *nc, json_t
         }
         return 0;
     }
-    if (svc) { // removed earlier, back now: the same slot again
+    if (!svc && sup->service_count == SERVICES_MAX) {
+        svc = buried_slot(sup); // the table is full: reuse the slot of a removed service
+    }
+    if (svc) { // removed earlier (this name back, or a new one in its slot)
         history_close(&svc->hist);
         service_fini(svc);
     } else if (sup->service_count < SERVICES_MAX) {
