@@ -44,6 +44,28 @@ struct cgroup_svc {
     pid_t pgid; /* none backend: the service's process group (= main pid) */
 };
 
+/* Where a cgroup's memory is, from memory.stat: the evidence of a memory death (the exit
+ * record quotes it). Bytes, charged to the cgroup and its descendants. file includes shmem
+ * (tmpfs and shared memory are page cache to the kernel, on v1 and v2 alike), so the parts
+ * overlap and are not meant to be summed. */
+struct cgroup_memstat {
+    uint64_t anon_bytes;   /* anonymous memory: heaps, stacks (v2 anon, v1 rss) */
+    uint64_t file_bytes;   /* page cache, shmem included (v2 file, v1 cache) */
+    uint64_t kernel_bytes; /* kernel memory charged to the cgroup; valid when has_kernel */
+    uint64_t slab_bytes;   /* slab objects (dentries, inodes, ...), part of kernel; 0 on v1 */
+    uint64_t sock_bytes;   /* network buffers; valid when has_sock (v2 only) */
+    uint64_t shmem_bytes;  /* tmpfs and shared memory, part of file */
+    bool has_kernel;       /* v2 kernel (or its parts), v1 memory.kmem.usage_in_bytes */
+    bool has_sock;         /* v2 sock */
+};
+
+/* memory.stat is read in chunks of CGROUP_FILE_MAX and parsed line by line as it streams
+ * (v2's has ~60 keys, 1.5-2.5 KiB on 6.x, and grows with kernel versions); a line longer
+ * than CGROUP_MEMSTAT_LINE_MAX ("key value", the longest real one is ~40 bytes) is skipped,
+ * and reading stops after CGROUP_MEMSTAT_READ_MAX bytes. */
+#define CGROUP_MEMSTAT_LINE_MAX 128u        /* bytes of one memory.stat line, newline excl. */
+#define CGROUP_MEMSTAT_READ_MAX (64u << 10) /* bytes of memory.stat read at most */
+
 struct cgroup_sys;
 
 struct cgroup_ops {
@@ -61,6 +83,8 @@ struct cgroup_ops {
     int (*set_high)(struct cgroup_svc *cg, uint64_t bytes);
     int (*mem_threshold)(struct cgroup_svc *cg, uint64_t bytes);
     void (*teardown)(struct cgroup_sys *sys);
+    /* evidence: the memory.stat breakdown (-EOPNOTSUPP where there is none) */
+    int (*memory_stat)(const struct cgroup_svc *cg, struct cgroup_memstat *out);
 };
 
 /* Where the hierarchies are (seams for tests: all paths are fields). */
@@ -144,6 +168,24 @@ int cgroup_psi_trigger(struct cgroup_sys *sys, struct cgroup_svc *cg, uint64_t s
 int psi_trigger_open(int dirfd, const char *file, const char *kind, uint64_t stall_us,
                      uint64_t *window_us);
 int cgroup_memory_events_watch(struct cgroup_sys *sys, struct cgroup_svc *cg);
+/* Where the service's memory is now: memory.stat of its cgroup (v2; v1 memory controller
+ * plus memory.kmem.usage_in_bytes on hybrid), for the exit record of a memory death: call it
+ * before the cgroup is destroyed. Two or three bounded reads, no allocation. *out is zeroed
+ * first. 0, or -errno: -EOPNOTSUPP (none backend), -EBADF (no cgroup created), -ENOENT (no
+ * memory controller in the cgroup), -EINVAL (the file lacks the anon/file lines). */
+int cgroup_memory_stat(const struct cgroup_sys *sys, const struct cgroup_svc *cg,
+                       struct cgroup_memstat *out);
+
+/* Parse a memory.stat text (len bytes, need not be NUL-terminated; a NUL byte just spoils
+ * its line). v1 selects the keys: v2 anon, file, kernel (else kernel_stack + pagetables +
+ * percpu + slab), slab (else slab_reclaimable + slab_unreclaimable), sock, shmem; v1 rss,
+ * cache, shmem, their hierarchical total_* forms preferred where present (v1 has no kernel,
+ * slab or sock lines: cgroup_memory_stat adds memory.kmem.usage_in_bytes). A line counts only
+ * as exactly "KEY DIGITS": another form, a value above UINT64_MAX, or a line longer than
+ * CGROUP_MEMSTAT_LINE_MAX is ignored, and a repeated key keeps its first value. Pure.
+ * 0 with *out filled, or -EINVAL (out zeroed) when the anon or the file line is missing. */
+int cgroup_parse_memory_stat(const char *text, size_t len, bool v1, struct cgroup_memstat *out);
+
 /* The directory whose cgroup.procs lists the service's processes, or -1. */
 int cgroup_procs_dirfd(const struct cgroup_svc *cg);
 
@@ -162,6 +204,9 @@ int cgroup_mkdir(const char *path, int *fd);
  * meaningful when stale groups are judged). */
 void cgroup_group_name(char *buf, size_t len);
 int cgroup_path_join(char *out, const char *a, const char *b, const char *c);
+/* dirfd/memory.stat parsed as cgroup_parse_memory_stat does, streamed through one
+ * CGROUP_FILE_MAX buffer (the file may be longer). 0 or -errno. */
+int cgroup_read_memory_stat_at(int dirfd, bool v1, struct cgroup_memstat *out);
 
 extern const struct cgroup_ops cgroup_v2_ops;
 extern const struct cgroup_ops cgroup_hybrid_ops;

@@ -86,6 +86,13 @@ static int none_set_high(struct cgroup_svc *cg, uint64_t bytes)
     return -EOPNOTSUPP;
 }
 
+static int none_memory_stat(const struct cgroup_svc *cg, struct cgroup_memstat *out)
+{
+    (void)cg;
+    (void)out;
+    return -EOPNOTSUPP; // no cgroup: nothing accounts a service's memory by kind
+}
+
 const struct cgroup_ops cgroup_none_ops = {
         .name = "none",
         .setup = none_setup,
@@ -99,4 +106,5 @@ const struct cgroup_ops cgroup_none_ops = {
         .sample = none_sample,
         .set_high = none_set_high,
         .mem_threshold = none_set_high,
+        .memory_stat = none_memory_stat,
 };

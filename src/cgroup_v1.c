@@ -204,6 +204,27 @@ static int v1_mem_threshold(struct cgroup_svc *cg, uint64_t bytes)
     return efd;
 }
 
+// memory.stat of the v1 memory controller; v1 puts kernel memory in a counter of its own
+// (memory.kmem.usage_in_bytes: slab, stacks, page tables; absent where kmem accounting is
+// compiled out), and its socket memory counter (kmem.tcp) counts only under a tcp limit, so
+// sock stays unknown.
+static int v1_memory_stat(const struct cgroup_svc *cg, struct cgroup_memstat *out)
+{
+    if (cg->mem_fd < 0) {
+        return -EBADF;
+    }
+    int rc = cgroup_read_memory_stat_at(cg->mem_fd, true, out);
+    if (rc < 0) {
+        return rc;
+    }
+    uint64_t kmem = 0;
+    if (cgroup_read_u64_at(cg->mem_fd, "memory.kmem.usage_in_bytes", &kmem) == 0) {
+        out->kernel_bytes = kmem;
+        out->has_kernel = true;
+    }
+    return 0;
+}
+
 const struct cgroup_ops cgroup_hybrid_ops = {
         .name = "hybrid",
         .setup = v1_setup,
@@ -217,4 +238,5 @@ const struct cgroup_ops cgroup_hybrid_ops = {
         .sample = v1_sample,
         .set_high = v1_set_high,
         .mem_threshold = v1_mem_threshold,
+        .memory_stat = v1_memory_stat,
 };

@@ -208,6 +208,15 @@ static int v2_mem_threshold(struct cgroup_svc *cg, uint64_t bytes)
     return -EOPNOTSUPP; // v2 notifies only at memory.high/max events: the guard samples
 }
 
+static int v2_memory_stat(const struct cgroup_svc *cg, struct cgroup_memstat *out)
+{
+    if (cg->v2_fd < 0) {
+        return -EBADF;
+    }
+    // -ENOENT when the memory controller is not enabled for the cgroup
+    return cgroup_read_memory_stat_at(cg->v2_fd, false, out);
+}
+
 const struct cgroup_ops cgroup_v2_ops = {
         .name = "v2",
         .setup = v2_setup,
@@ -221,4 +230,5 @@ const struct cgroup_ops cgroup_v2_ops = {
         .sample = v2_sample,
         .set_high = v2_set_high,
         .mem_threshold = v2_mem_threshold,
+        .memory_stat = v2_memory_stat,
 };
