@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Client side of the control socket: status, start, stop, restart, events.
+// Client side of the control socket: status, start, stop, restart, events. `events` also
+// works with the daemon down, like report and logs: the journal is files under state_dir.
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 struct client_opts {
     const char *socket;
     const char *config;
+    const char *state_dir; /* events only: read STATE_DIR/journal, daemon or not */
     const char *service;
     const char *since;
     bool json;
@@ -29,6 +31,7 @@ static int parse_client(int argc, char **argv, struct client_opts *o)
                                          {"config", required_argument, NULL, 'c'},
                                          {"json", no_argument, NULL, 'j'},
                                          {"since", required_argument, NULL, 's'},
+                                         {"state-dir", required_argument, NULL, 'd'},
                                          {0}};
     optind = 1;
     int ch;
@@ -46,6 +49,9 @@ static int parse_client(int argc, char **argv, struct client_opts *o)
         case 's':
             o->since = optarg;
             break;
+        case 'd':
+            o->state_dir = optarg;
+            break;
         default:
             return CLI_USAGE;
         }
@@ -60,6 +66,25 @@ static int parse_client(int argc, char **argv, struct client_opts *o)
     return 0;
 }
 
+// -c FILE, loaded once (the socket and, with the daemon down, the state_dir come from it).
+// NULL when it does not load (the error printed).
+static struct warden_config *client_config(const char *file)
+{
+    static struct warden_config cfg;
+    static bool loaded;
+    if (!loaded) {
+        static struct errbuf errs[4];
+        unsigned nerrs = 0;
+        int rc = config_load(&cfg, file, errs, 4, &nerrs);
+        if (rc < 0) {
+            (void)fprintf(stderr, "warden: %s: %s\n", file, nerrs ? errs[0].msg : strerror(-rc));
+            return NULL;
+        }
+        loaded = true;
+    }
+    return &cfg;
+}
+
 // --socket, then -c FILE's [warden] socket, then $WARDEN_SOCKET, then the default.
 static int socket_path(const struct client_opts *o, char *out, size_t len)
 {
@@ -67,20 +92,43 @@ static int socket_path(const struct client_opts *o, char *out, size_t len)
     if (o->socket) {
         (void)snprintf(out, len, "%s", o->socket);
     } else if (o->config) {
-        static struct warden_config cfg;
-        static struct errbuf errs[4];
-        unsigned nerrs = 0;
-        int rc = config_load(&cfg, o->config, errs, 4, &nerrs);
-        if (rc < 0) {
-            (void)fprintf(stderr, "warden: %s: %s\n", o->config,
-                          nerrs ? errs[0].msg : strerror(-rc));
+        const struct warden_config *cfg = client_config(o->config);
+        if (!cfg) {
             return CLI_USAGE;
         }
-        (void)snprintf(out, len, "%s", cfg.socket);
+        (void)snprintf(out, len, "%s", cfg->socket);
     } else if (env && *env) {
         (void)snprintf(out, len, "%s", env);
     } else {
         (void)snprintf(out, len, "/run/warden.sock");
+    }
+    return 0;
+}
+
+// Send {"cmd": cmd, "service": svc} to the daemon at path. 0 with *resp (its answer, ok or
+// not), or -errno when nothing answers there.
+static int request(const char *path, const struct client_opts *o, const char *cmd, json_t **resp)
+{
+    json_t *req = json_pack("{s:s}", "cmd", cmd);
+    if (o->service) {
+        (void)json_object_set_new(req, "service", json_string(o->service));
+    }
+    int rc = control_request(path, req, resp);
+    json_decref(req);
+    return rc;
+}
+
+// The daemon's answer: CLI_OK keeping *resp when it is ok, else its error printed, *resp
+// freed and the exit code it asks for.
+static int answer(json_t **resp)
+{
+    if (!json_is_true(json_object_get(*resp, "ok"))) {
+        const char *err = json_string_value(json_object_get(*resp, "error"));
+        json_int_t code = json_integer_value(json_object_get(*resp, "exit_code"));
+        (void)fprintf(stderr, "warden: %s\n", err ? err : "request failed");
+        json_decref(*resp);
+        *resp = NULL;
+        return code == CLI_USAGE ? CLI_USAGE : CLI_RUNTIME;
     }
     return 0;
 }
@@ -93,12 +141,7 @@ static int ask(const struct client_opts *o, const char *cmd, json_t **resp)
     if (rc) {
         return rc;
     }
-    json_t *req = json_pack("{s:s}", "cmd", cmd);
-    if (o->service) {
-        (void)json_object_set_new(req, "service", json_string(o->service));
-    }
-    rc = control_request(path, req, resp);
-    json_decref(req);
+    rc = request(path, o, cmd, resp);
     if (rc < 0) {
         (void)fprintf(stderr,
                       "warden: unable to reach the daemon at %s: %s (is it running? use -c FILE, "
@@ -106,15 +149,7 @@ static int ask(const struct client_opts *o, const char *cmd, json_t **resp)
                       path, strerror(-rc));
         return CLI_RUNTIME;
     }
-    if (!json_is_true(json_object_get(*resp, "ok"))) {
-        const char *err = json_string_value(json_object_get(*resp, "error"));
-        json_int_t code = json_integer_value(json_object_get(*resp, "exit_code"));
-        (void)fprintf(stderr, "warden: %s\n", err ? err : "request failed");
-        json_decref(*resp);
-        *resp = NULL;
-        return code == CLI_USAGE ? CLI_USAGE : CLI_RUNTIME;
-    }
-    return 0;
+    return answer(resp);
 }
 
 static void fmt_size(json_t *v, char *buf, size_t len)
@@ -248,6 +283,7 @@ struct events_ctx {
     const char *service;
     char since[40]; // RFC 3339; events with an earlier "time" are skipped ("" = all)
     bool json;
+    uint64_t seen; // events of the service, --since or not: none means it is unknown here
 };
 
 static void print_event_text(json_t *ev)
@@ -279,6 +315,7 @@ static int visit_event(json_t *ev, void *vctx)
     if (ctx->service && (!svc || strcmp(svc, ctx->service) != 0)) {
         return 0;
     }
+    ctx->seen++;
     const char *t = json_string_value(json_object_get(ev, "time"));
     if (ctx->since[0] && (!t || strcmp(t, ctx->since) < 0)) {
         return 0;
@@ -312,14 +349,106 @@ static int parse_since(const char *arg, char *out, size_t len)
     return CLI_USAGE;
 }
 
+// Print the events of dir (a journal directory). CLI_OK, or CLI_RUNTIME when it cannot be
+// read; rc_out gets journal_read's result (-ENOENT: no journal there).
+static int print_journal(const char *dir, struct events_ctx *ctx, int *rc_out)
+{
+    uint64_t bad = 0;
+    int rc = journal_read(dir, visit_event, ctx, &bad);
+    *rc_out = rc;
+    if (rc < 0 && rc != -ENOENT) {
+        (void)fprintf(stderr, "warden: unable to read the journal in %s: %s\n", dir, strerror(-rc));
+    }
+    if (bad) {
+        (void)fprintf(stderr, "warden: skipped %llu unreadable journal lines\n",
+                      (unsigned long long)bad);
+    }
+    return rc < 0 ? CLI_RUNTIME : CLI_OK;
+}
+
+// The daemon down, or --state-dir: STATE_DIR/journal read directly. The daemon is not there
+// to say whether SERVICE exists: it does when -c FILE names it or the journal has events
+// of it.
+static int events_from_files(const struct client_opts *o, struct events_ctx *ctx,
+                             const char *state_dir)
+{
+    struct errbuf eb;
+    if (o->service && config_check_name(o->service, &eb) < 0) {
+        (void)fprintf(stderr, "warden: events: \"%s\" is not a service name\n", o->service);
+        return CLI_USAGE;
+    }
+    struct warden_config *cfg = o->config ? client_config(o->config) : NULL;
+    if (o->config && !cfg) {
+        return CLI_USAGE;
+    }
+    char dir[WARDEN_PATH_MAX + sizeof("/journal")];
+    int n = snprintf(dir, sizeof(dir), "%s/journal", state_dir);
+    if (n < 0 || (size_t)n >= sizeof(dir)) {
+        (void)fprintf(stderr, "warden: events: state dir too long: %s\n", state_dir);
+        return CLI_USAGE;
+    }
+    int jrc = 0;
+    int rc = print_journal(dir, ctx, &jrc);
+    if (o->service && ctx->seen == 0 && !(cfg && config_find(cfg, o->service))) {
+        (void)fprintf(stderr,
+                      "warden: events: unknown service \"%s\" (%s%s%sno events of it in %s)\n",
+                      o->service, cfg ? "not in " : "", cfg ? o->config : "", cfg ? ", " : "", dir);
+        return CLI_USAGE;
+    }
+    if (jrc == -ENOENT) {
+        (void)fprintf(stderr,
+                      "warden: events: no journal in %s (has a daemon run with this state_dir?)\n",
+                      dir);
+    }
+    return rc;
+}
+
+// No daemon at path: the journal under -c FILE's state_dir, else $WARDEN_STATE_DIR's (as
+// report and logs read theirs), else an error that says what to pass.
+static int events_without_daemon(const struct client_opts *o, struct events_ctx *ctx,
+                                 const char *path, int err)
+{
+    const char *env = getenv("WARDEN_STATE_DIR");
+    const struct warden_config *cfg = o->config ? client_config(o->config) : NULL;
+    const char *state_dir = cfg ? cfg->state_dir : (env && *env ? env : NULL);
+    if (o->config && !cfg) {
+        return CLI_USAGE;
+    }
+    if (!state_dir) {
+        (void)fprintf(stderr,
+                      "warden: events: unable to reach the daemon at %s: %s; to read the journal "
+                      "without it, pass -c FILE (its state_dir) or --state-dir DIR (or set "
+                      "$WARDEN_STATE_DIR)\n",
+                      path, strerror(err));
+        return CLI_RUNTIME;
+    }
+    (void)fprintf(
+            stderr,
+            "warden: events: the daemon does not answer at %s; reading the journal in %s/journal\n",
+            path, state_dir);
+    return events_from_files(o, ctx, state_dir);
+}
+
 static int cmd_events(const struct client_opts *o)
 {
     struct events_ctx ctx = {.service = o->service, .json = o->json};
     if (o->since && parse_since(o->since, ctx.since, sizeof(ctx.since))) {
         return CLI_USAGE;
     }
+    if (o->state_dir) { // named: those files, whether a daemon runs or not
+        return events_from_files(o, &ctx, o->state_dir);
+    }
+    char path[4096];
+    int rc = socket_path(o, path, sizeof(path));
+    if (rc) {
+        return rc;
+    }
     json_t *resp = NULL;
-    int rc = ask(o, "events", &resp); // also validates the service name
+    rc = request(path, o, "events", &resp); // the daemon also validates the service name
+    if (rc < 0) {
+        return events_without_daemon(o, &ctx, path, -rc);
+    }
+    rc = answer(&resp);
     if (rc) {
         return rc;
     }
@@ -330,17 +459,14 @@ static int cmd_events(const struct client_opts *o)
         json_decref(resp);
         return CLI_RUNTIME;
     }
-    uint64_t bad = 0;
-    rc = journal_read(dir, visit_event, &ctx, &bad);
-    if (rc < 0) {
-        (void)fprintf(stderr, "warden: unable to read the journal in %s: %s\n", dir, strerror(-rc));
-    }
-    if (bad) {
-        (void)fprintf(stderr, "warden: skipped %llu unreadable journal lines\n",
-                      (unsigned long long)bad);
+    int jrc = 0;
+    rc = print_journal(dir, &ctx, &jrc);
+    if (jrc == -ENOENT) {
+        (void)fprintf(stderr, "warden: unable to read the journal in %s: %s\n", dir,
+                      strerror(-jrc));
     }
     json_decref(resp);
-    return rc < 0 ? CLI_RUNTIME : CLI_OK;
+    return rc;
 }
 
 // `warden metrics`: what /metrics serves, printed once (no HTTP server needed).
@@ -363,6 +489,13 @@ int cli_client(const char *cmd, int argc, char **argv)
     int rc = parse_client(argc, argv, &o);
     if (rc) {
         return rc;
+    }
+    if (o.state_dir && strcmp(cmd, "events") != 0) {
+        (void)fprintf(stderr,
+                      "warden: %s: --state-dir is for events, report and logs (the "
+                      "daemon's files); %s asks the daemon\n",
+                      cmd, cmd);
+        return CLI_USAGE;
     }
     if (strcmp(cmd, "status") == 0) {
         return cmd_status(&o);
