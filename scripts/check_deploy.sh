@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Check the deploy/ examples: the alert rules with promtool, the two JSON files (valid JSON
+# Check the deploy/ examples: the alert rules with promtool (check rules, and test rules on
+# the synthetic series of prometheus-alerts.test.yml), the two JSON files (valid JSON
 # and the fields that matter), the dashboard's PromQL (parsed by promtool with Grafana's
 # variables substituted), the Pod YAML (when PyYAML is present) and the Dockerfile's
 # entrypoint. Exits non-zero on any failure. Needs promtool (Debian `prometheus`), python3.
@@ -22,10 +23,17 @@ if promtool check rules "$dir/prometheus-alerts.yml" >"$tmp/out" 2>&1; then
 else
     cat "$tmp/out" >&2; bad "prometheus-alerts.yml"
 fi
-for alert in WardenServiceCrashLooping WardenOOMKill WardenMemoryNearLimit WardenLeakETA \
-             WardenProcessStorm; do
+for alert in WardenServiceFailed WardenServiceCrashLooping WardenOOMKill WardenRuntimeOOM \
+             WardenServiceDaemonized WardenMemoryNearLimit WardenLeakETA WardenProcessStorm; do
     grep -q "alert: $alert\$" "$dir/prometheus-alerts.yml" || bad "alert $alert missing"
+    grep -q "alertname: $alert\$" "$dir/prometheus-alerts.test.yml" 2>/dev/null ||
+        bad "alert $alert has no case in prometheus-alerts.test.yml"
 done
+if promtool test rules "$dir/prometheus-alerts.test.yml" >"$tmp/out" 2>&1; then
+    ok "prometheus-alerts.test.yml (promtool test rules: each alert fires and resolves)"
+else
+    cat "$tmp/out" >&2; bad "prometheus-alerts.test.yml"
+fi
 
 for f in ecs-task-definition.json grafana-dashboard.json; do
     if python3 -m json.tool "$dir/$f" >/dev/null 2>"$tmp/out"; then

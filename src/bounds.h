@@ -31,6 +31,11 @@
 #define LOG_LINE_MAX    4096u       /* a service output line; longer ones are split */
 #define LOG_RELAY_BYTES (64u << 10) /* read per wakeup per stream, then yield to the loop */
 
+#define OUTTAIL_LINES    20u   /* last output lines kept per instance (exit records, report) */
+#define OUTTAIL_BYTES    4096u /* ...in at most this many bytes */
+#define OUTTAIL_LINE_MAX 400u  /* a kept line is cut here */
+#define RUNTIME_LINE_MAX 240u  /* the runtime's out-of-memory line quoted in an exit record */
+
 #define CRASHLOOP_FAILURES      5u     /* consecutive failures before crash-looping */
 #define DETERMINISTIC_WINDOW_MS 10000u /* a failure this soon after start may be deterministic */
 #define EXEC_FAIL_BREAKER       3u     /* exec failures in a row before the breaker opens */
@@ -50,5 +55,12 @@
 #define SNAPSHOT_TOP               5u    /* pairs reported */
 #define LEAK_POINTS                60u   /* minima kept for the trend (one per LEAK_WINDOW) */
 #define LEAK_WINDOW_SAMPLES        10u   /* 1 s samples per minimum: a 10 s window */
+#define GROWTH_POINTS              8u    /* 1 s points kept per instance for its growth */
+#define LEAK_RUNS                  3u    /* instances in a row ended by memory, each growing
+                                            at a like rate, make a leak across instances */
+
+#define SPAWN_ENV_MAX          1024u /* environment entries a service is given (warden's own) */
+#define RUNTIME_HEAP_VAR_BYTES 4096u /* one NODE_OPTIONS= or JAVA_TOOL_OPTIONS= entry that
+                                        runtime_heap = auto merges into, incl. NUL */
 
 #endif

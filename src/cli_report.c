@@ -209,6 +209,7 @@ static int report_one(const struct report_opts *o, const char *state_dir,
             .memory_max_bytes = sc ? sc->memory_max_bytes : 0,
             .memory_restart_bytes = sc ? sc->memory_restart_bytes : 0,
             .pids_max = sc ? sc->pids_max : 0,
+            .stable_after_ms = sc ? sc->stable_after_ms : 0,
             .now_ms = clock_wall_ms(),
     };
     if (bad) {

@@ -177,7 +177,7 @@ static void memory_restart(struct service *svc, uint64_t usage, const char *how)
                                     how));
 }
 
-static json_t *take_snapshot(struct service *svc)
+json_t *guard_snapshot(struct service *svc)
 {
     static struct snapshot snap; // 1.6 KiB; one snapshot at a time (single-threaded)
     int dirfd = cgroup_procs_dirfd(&svc->cg);
@@ -196,7 +196,7 @@ static void process_storm(struct service *svc, uint64_t pids, const char *trigge
     g->storm_count++;
     // Freeze first so nothing forks while we look and while the kill walks the tree.
     bool frozen = cgroup_freeze(&svc->sup->cgs, &svc->cg, true) == 0;
-    json_t *snap = take_snapshot(svc);
+    json_t *snap = guard_snapshot(svc);
     const char *summary = json_string_value(json_object_get(snap, "summary"));
     log_warnx("%s: process storm: %llu processes (%llu more within 1 s), %s %llu (%s): killing "
               "the cgroup",
@@ -211,7 +211,7 @@ static void process_storm(struct service *svc, uint64_t pids, const char *trigge
 static void pids_warn(struct service *svc, uint64_t pids)
 {
     svc->guard.pids_warned = true;
-    json_t *snap = take_snapshot(svc);
+    json_t *snap = guard_snapshot(svc);
     const char *summary = json_string_value(json_object_get(snap, "summary"));
     log_warnx("%s: %llu processes crossed pids_warn %llu: %s", svc->cfg->name,
               (unsigned long long)pids, (unsigned long long)svc->cfg->pids_warn,

@@ -59,6 +59,9 @@ void guard_fini(struct service *svc);
 void guard_start(struct service *svc);
 /* The instance is ending: stop watching it. */
 void guard_stop(struct service *svc);
+/* The process-tree snapshot of the instance's cgroup (snapshot_json), or {"error": ...}.
+ * New reference. */
+json_t *guard_snapshot(struct service *svc);
 /* {"memory_restarts", "process_storms", "leak": {...} or null}. New reference. */
 json_t *guard_status_json(const struct service *svc);
 

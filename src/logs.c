@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "logfile.h"
+#include "outtail.h"
 
 enum out_mode {
     OUT_AS_IS,  // regular file (never blocks) or not set up
@@ -114,6 +115,9 @@ static void echo_marker(const struct relay_out *out, uint64_t dropped)
 static void pass_line(struct relay_out *out, const struct clocks *c, const char *line, size_t len,
                       bool cut)
 {
+    if (out->tail) {
+        outtail_add(out->tail, line, len);
+    }
     if (out->lf) {
         uint64_t before = pending(out->lf);
         int stream = out->out_fd == STDERR_FILENO ? LOGFILE_ERR : LOGFILE_OUT;

@@ -12,6 +12,7 @@
 #include "bounds.h"
 
 struct logfile;
+struct outtail;
 
 struct linebuf {
     size_t len;
@@ -34,7 +35,9 @@ struct relay_out {
     const char *prefix; /* "prefix: line" on out_fd; NULL: the line as it is */
     struct logfile *lf; /* NULL: no capture. Else lines over lf's rate limit are dropped
                          * from both outputs, and its "dropped N lines" marker goes to both */
-    uint64_t dropped;   /* out: lines the rate limit dropped in this call */
+    struct outtail *tail; /* NULL, or the instance's last lines (kept even when the rate
+                           * limit drops them: a runtime's last words matter most) */
+    uint64_t dropped;     /* out: lines the rate limit dropped in this call */
 };
 
 /* A stream over its rate limit is not read for this long (service.c): the pipe fills and

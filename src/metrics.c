@@ -171,6 +171,13 @@ static const struct family service_families[] = {
         {"warden_service_oom_kills_total", "counter",
          "Processes of the service killed by the kernel OOM killer.",
          SVC(oom_kills_total, FIELD_U64), SHOW_ALWAYS},
+        {"warden_service_runtime_oom_kills_total", "counter",
+         "Instances ended by the runtime's own out-of-memory death: V8/Node heap limit, JVM "
+         "OutOfMemoryError, Go, Python MemoryError.",
+         SVC(runtime_ooms_total, FIELD_U64), SHOW_ALWAYS},
+        {"warden_service_daemonized_total", "counter",
+         "Instances whose main process exited leaving processes in the cgroup (it daemonized).",
+         SVC(daemonized_total, FIELD_U64), SHOW_ALWAYS},
         {"warden_service_memory_restarts_total", "counter",
          "Graceful restarts because memory use crossed memory_restart.",
          SVC(memory_restarts_total, FIELD_U64), SHOW_ALWAYS},
@@ -288,14 +295,16 @@ static void format_states(struct out *o, const struct metrics_snapshot *s)
             out_fmt(o, ",state=\"%s\"} %d\n", state_names[k], cur ? 1 : 0);
         }
     }
+    // The condition, not the state string: a crash loop's brief instances are "running"
+    // for a moment, and a gauge that dipped to 0 with each kept a `for:` alert from holding.
     out_header(o, "warden_service_crash_looping", "gauge",
-               "1 while the service is crash-looping (failing right after every start), else 0.");
+               "1 while the service is crash-looping (failing right after every start, not yet "
+               "stable), also while a brief instance runs; else 0.");
     for (size_t i = 0; i < s->nservices; i++) {
         const struct metrics_service *sv = &s->services[i];
-        bool looping = sv->state && strcmp(sv->state, "crash-looping") == 0;
         out_str(o, "warden_service_crash_looping{service=");
         out_label_value(o, sv->name);
-        out_fmt(o, "} %d\n", looping ? 1 : 0);
+        out_fmt(o, "} %d\n", sv->crash_looping ? 1 : 0);
     }
 }
 

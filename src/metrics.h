@@ -21,7 +21,11 @@
  *                                                          the six others (stopped, starting,
  *                                                          running, draining, backoff,
  *                                                          crash-looping, failed)
- *   warden_service_crash_looping{service}         gauge    1 when crash-looping, else 0
+ *   warden_service_crash_looping{service}         gauge    1 while the service is crash-looping
+ *                                                          (CRASHLOOP_FAILURES failures in a
+ *                                                          row, not yet stable_after of healthy
+ *                                                          uptime), brief instances included;
+ *                                                          else 0
  *   warden_service_uptime_seconds{service}        gauge    since the current instance started
  *   warden_service_memory_bytes{service}          gauge    cgroup memory usage now
  *   warden_service_memory_peak_bytes{service}     gauge    highest usage seen
@@ -33,6 +37,13 @@
  *   warden_service_restarts_total{service}        counter
  *   warden_service_exits_total{service}           counter  exits of the main process
  *   warden_service_oom_kills_total{service}       counter  kernel OOM kills in the cgroup
+ *   warden_service_runtime_oom_kills_total{service} counter instances ended by the runtime's
+ *                                                          own out-of-memory death (V8/Node
+ *                                                          heap limit, JVM OutOfMemoryError,
+ *                                                          Go, Python MemoryError)
+ *   warden_service_daemonized_total{service}      counter  instances whose main process exited
+ *                                                          leaving processes in the cgroup (a
+ *                                                          daemon that forked away)
  *   warden_service_memory_restarts_total{service} counter  restarts at memory_restart
  *   warden_service_process_storms_total{service}  counter  process storms stopped
  *   warden_service_log_dropped_lines_total{service} counter output lines dropped by the
@@ -78,9 +89,13 @@ struct metrics_service {
     uint64_t pids_limit; /* 0: none (series left out) */
     uint64_t restarts_total;
     uint64_t oom_kills_total;
+    uint64_t runtime_ooms_total; /* instances ended by their runtime's own OOM death */
+    uint64_t daemonized_total;   /* instances whose main process left processes behind */
     uint64_t memory_restarts_total;
     uint64_t process_storms_total;
     uint64_t exits_total;
+    bool crash_looping; /* the condition, not the state: it holds while a brief instance
+                           runs, until the service has been stable */
     bool leak_suspected;
     double leak_bytes_per_second; /* only exported while leak_suspected */
     double leak_seconds_to_limit; /* < 0: unknown (left out); only while leak_suspected */

@@ -33,9 +33,15 @@ static void on_history_tick(struct loop *loop, int fd, uint32_t events, void *ct
     for (unsigned i = 0; i < sup->service_count; i++) {
         struct service *svc = &sup->services[i];
         uint64_t mem = 0, pids = 0;
-        if (svc->hist.fd < 0 || !(svc->pid > 0 || svc->state == SVC_DRAINING) ||
+        if (!(svc->pid > 0 || svc->state == SVC_DRAINING) ||
             cgroup_sample(&sup->cgs, &svc->cg, &mem, &pids) < 0) {
             continue; // not running: a gap, not a zero
+        }
+        if (svc->pid > 0) {
+            service_tick(svc, mem); // the instance's growth; the end of a crash loop
+        }
+        if (svc->hist.fd < 0) {
+            continue;
         }
         // the peak of the second: the guard's samples since the last tick, and this one
         uint64_t peak = svc->guard.mem_seen_max > mem ? svc->guard.mem_seen_max : mem;
@@ -65,6 +71,12 @@ static void open_history(struct supervisor *sup)
     if (pruned > 0) {
         log_info("removed %d history files of services gone for 7 days", pruned);
     }
+}
+
+// The 1 s tick runs with or without history files: it also feeds each instance's growth
+// and ends crash loops (service_tick).
+static void start_tick(struct supervisor *sup)
+{
     sup->history_timer = timer_create_fd();
     if (sup->history_timer >= 0 &&
         loop_add(sup->loop, sup->history_timer, EPOLLIN, on_history_tick, sup) == 0) {
@@ -144,6 +156,7 @@ int observe_init(struct supervisor *sup, char *msg, size_t msg_len)
     if (sup->cfg->state_dir[0]) {
         open_history(sup);
     }
+    start_tick(sup);
     return sup->cfg->metrics[0] ? start_metrics(sup, msg, msg_len) : 0;
 }
 
@@ -232,9 +245,12 @@ static void service_figures(struct service *svc, struct metrics_service *m)
             .pids_limit = svc->cfg->pids_max,
             .restarts_total = svc->starts ? svc->starts - 1 : 0,
             .oom_kills_total = svc->oom_kills_total,
+            .runtime_ooms_total = svc->runtime_oom_total,
+            .daemonized_total = svc->daemonized_total,
             .memory_restarts_total = g->memory_restart_count,
             .process_storms_total = g->storm_count,
             .exits_total = svc->starts - (svc->pid > 0 ? 1 : 0),
+            .crash_looping = svc->crashloop,
             .leak_suspected = g->leak_reported,
             .leak_bytes_per_second = g->leak_reported ? g->leak.rate_bytes_per_s : 0,
             .leak_seconds_to_limit = g->leak_reported ? g->leak.eta_s : -1,

@@ -30,6 +30,35 @@ void policy_describe_status(int st, char *buf, size_t len)
     }
 }
 
+static const char *const runtime_names[] = {"", "node", "jvm", "go", "python", "dotnet"};
+
+// What the kernel's view leaves out: the runtime's own heap death, and a main process that
+// exited on its own leaving its work running (it daemonized).
+static void classify_more(const struct exit_facts *f, struct exit_info *out, const char *how)
+{
+    out->left_processes = f->left_processes;
+    bool own = out->kind == EXIT_EXITED || out->kind == EXIT_KILLED;
+    if (own && f->runtime_oom > 0 &&
+        (size_t)f->runtime_oom < sizeof(runtime_names) / sizeof(runtime_names[0])) {
+        out->runtime_oom = f->runtime_oom;
+        (void)snprintf(out->reason, sizeof(out->reason),
+                       "the %s runtime ran out of memory (its own heap limit, not the kernel's "
+                       "OOM killer); main process: %s",
+                       runtime_names[f->runtime_oom], how);
+    } else if (out->kind == EXIT_EXITED && out->code == 0 && f->left_processes > 0) {
+        out->daemonized = true;
+        (void)snprintf(out->reason, sizeof(out->reason),
+                       "the main process exited with code 0 and left %llu process%s running in "
+                       "its cgroup: it daemonized (forked into the background)",
+                       (unsigned long long)f->left_processes, f->left_processes == 1 ? "" : "es");
+    }
+}
+
+bool policy_is_memory_death(const struct exit_info *e)
+{
+    return e->kind == EXIT_OOM_KILLED || e->runtime_oom > 0;
+}
+
 void policy_classify(const struct exit_facts *f, struct exit_info *out)
 {
     memset(out, 0, sizeof(*out));
@@ -72,13 +101,14 @@ void policy_classify(const struct exit_facts *f, struct exit_info *out)
         out->kind = EXIT_EXITED;
         (void)snprintf(out->reason, sizeof(out->reason), "%s", how);
     }
+    classify_more(f, out, how);
 }
 
 bool policy_is_failure(const struct exit_info *e)
 {
     switch (e->kind) {
     case EXIT_EXITED:
-        return e->code != 0;
+        return e->code != 0 || e->daemonized || e->runtime_oom > 0;
     case EXIT_OOM_KILLED:
     case EXIT_KILLED:
     case EXIT_EXEC_FAILED:
@@ -139,6 +169,7 @@ void policy_ring_push(struct failure_ring *r, const struct exit_info *e, uint64_
             .signal = e->signal,
             .err = e->err,
             .quick = uptime_ms < DETERMINISTIC_WINDOW_MS,
+            .memory = policy_is_memory_death(e),
     };
     r->sigs[r->next] = s;
     r->next = (r->next + 1) % CRASHLOOP_FAILURES; // wraps even when count saturates
@@ -164,7 +195,7 @@ static const struct failure_sig *ring_last(const struct failure_ring *r)
     return ring_back(r, 0);
 }
 
-// All of the last n failures identical and quick (n <= CRASHLOOP_FAILURES)?
+// All of the last n failures identical, quick and not about memory (n <= CRASHLOOP_FAILURES)?
 static bool repeats(const struct failure_ring *r, unsigned n)
 {
     if (r->count < n) {
@@ -173,11 +204,22 @@ static bool repeats(const struct failure_ring *r, unsigned n)
     const struct failure_sig *last = ring_last(r);
     for (unsigned i = 0; i < n; i++) {
         const struct failure_sig *s = ring_back(r, i);
-        if (!s->quick || !same_sig(s, last)) {
+        if (!s->quick || s->memory || !same_sig(s, last)) {
             return false;
         }
     }
     return true;
+}
+
+bool policy_deterministic(const struct failure_ring *r)
+{
+    return repeats(r, CRASHLOOP_FAILURES);
+}
+
+// Exec errors that no retry can fix: the file is missing, not executable, or not a program.
+static bool exec_permanent(int err)
+{
+    return err == ENOENT || err == EACCES || err == ENOEXEC || err == ENOTDIR;
 }
 
 // "7 consecutive failures; last 5, newest first: oom-killed, exit 2, signal 11, ..."
@@ -202,8 +244,9 @@ static void describe_recent(const struct failure_ring *r, char *why, unsigned wh
 }
 
 enum breaker_verdict policy_breaker(const struct failure_ring *r, uint64_t restart_max, char *why,
-                                    unsigned why_len)
+                                    unsigned why_len, bool *deterministic)
 {
+    *deterministic = false;
     if (r->count == 0) {
         return BREAKER_RETRY;
     }
@@ -214,29 +257,32 @@ enum breaker_verdict policy_breaker(const struct failure_ring *r, uint64_t resta
         return BREAKER_GIVE_UP;
     }
     // A missing or non-executable binary will not fix itself between retries.
-    if (last->kind == EXIT_EXEC_FAILED && repeats(r, EXEC_FAIL_BREAKER)) {
+    if (last->kind == EXIT_EXEC_FAILED && exec_permanent(last->err) &&
+        repeats(r, EXEC_FAIL_BREAKER)) {
         (void)snprintf(why, why_len, "exec failed %u times in a row (%s): fix the command",
                        EXEC_FAIL_BREAKER, strerror(last->err));
         return BREAKER_OPEN;
     }
-    // OOM kills depend on load and keep backing off; identical quick exits do not.
-    if (last->kind != EXIT_OOM_KILLED && repeats(r, CRASHLOOP_FAILURES)) {
+    if (r->count < CRASHLOOP_FAILURES) {
+        return BREAKER_RETRY;
+    }
+    // Alike quick exits are deterministic for the service as it is, but the world around it
+    // changes (a database comes back): say so and keep backing off, up to backoff's maximum.
+    if (repeats(r, CRASHLOOP_FAILURES)) {
+        *deterministic = true;
         if (last->signal) {
             (void)snprintf(why, why_len,
-                           "deterministic failure: killed by signal %d %u times in a row, each "
-                           "within %us of start",
+                           "deterministic: killed by signal %d %u times in a row, each within "
+                           "%us of start",
                            last->signal, CRASHLOOP_FAILURES, DETERMINISTIC_WINDOW_MS / 1000);
         } else {
             (void)snprintf(why, why_len,
-                           "deterministic failure: exit code %d %u times in a row, each within %us "
-                           "of start",
+                           "deterministic: exit code %d %u times in a row, each within %us of "
+                           "start",
                            last->code, CRASHLOOP_FAILURES, DETERMINISTIC_WINDOW_MS / 1000);
         }
-        return BREAKER_OPEN;
-    }
-    if (r->count >= CRASHLOOP_FAILURES) {
-        describe_recent(r, why, why_len);
         return BREAKER_CRASHLOOP;
     }
-    return BREAKER_RETRY;
+    describe_recent(r, why, why_len);
+    return BREAKER_CRASHLOOP;
 }

@@ -33,6 +33,8 @@ struct exit_facts {
     const char *stop_reason;  /* why warden stopped it ("stop", "restart", "shutdown") */
     bool drain_expired;       /* warden had to SIGKILL after the drain period */
     const char *guard_reason; /* a guard killed the instance ("process-storm"), or NULL */
+    int runtime_oom;          /* enum runtime_kind (outtail.h): the runtime's own OOM death */
+    uint64_t left_processes;  /* processes left in the cgroup when the main one exited */
 };
 
 struct exit_info {
@@ -43,8 +45,16 @@ struct exit_info {
     bool main_oom;      /* the main process itself was the OOM victim */
     bool by_guard;      /* killed by a guard: a failure, unlike an operator stop */
     uint64_t oom_kills; /* OOM kills in the cgroup during this instance */
+    int runtime_oom;    /* enum runtime_kind: the runtime died of its own heap limit; kind
+                           stays what the kernel reported (killed by SIGABRT, exit code 1) */
+    bool daemonized;    /* exited 0 on its own, leaving processes behind: it forked away */
+    uint64_t left_processes;
     char reason[200];
 };
+
+/* A memory death: an OOM kill or the runtime's own out-of-memory death. Backed off like
+ * each other, never made `failed` by the breaker. */
+bool policy_is_memory_death(const struct exit_info *e);
 
 /* Classify an exit (DESIGN "Exit classification"; never from 137 alone: OOM only when
  * the cgroup's own counter moved). */
@@ -72,7 +82,8 @@ struct failure_sig {
     int code;
     int signal;
     int err;
-    bool quick; /* died within DETERMINISTIC_WINDOW_MS of start */
+    bool quick;  /* died within DETERMINISTIC_WINDOW_MS of start */
+    bool memory; /* a memory death (policy_is_memory_death) */
 };
 
 /* Ring of the last CRASHLOOP_FAILURES consecutive failures. */
@@ -88,12 +99,20 @@ void policy_ring_push(struct failure_ring *r, const struct exit_info *e, uint64_
 enum breaker_verdict {
     BREAKER_RETRY,     /* back off and start again */
     BREAKER_CRASHLOOP, /* back off, and report the service as crash-looping */
-    BREAKER_OPEN,      /* deterministic failure: stop retrying (state failed) */
+    BREAKER_OPEN,      /* nothing can change without an operator: stop retrying (failed) */
     BREAKER_GIVE_UP,   /* restart_max reached */
 };
 
-/* Decide after a failure was pushed. why gets a human reason for OPEN/GIVE_UP/CRASHLOOP. */
+/* Decide after a failure was pushed. why gets a human reason for OPEN/GIVE_UP/CRASHLOOP.
+ * warden gives up on its own only where nothing can change without an operator: an exec
+ * that fails with ENOENT, EACCES, ENOEXEC or ENOTDIR EXEC_FAIL_BREAKER times in a row.
+ * Alike quick exits are crash-looping (*deterministic set) but keep backing off: the world
+ * outside the service changes (a database comes back, a port's holder exits). */
 enum breaker_verdict policy_breaker(const struct failure_ring *r, uint64_t restart_max, char *why,
-                                    unsigned why_len);
+                                    unsigned why_len, bool *deterministic);
+
+/* The last CRASHLOOP_FAILURES failures alike (kind, code, signal, errno), each quick, and
+ * none a memory death. */
+bool policy_deterministic(const struct failure_ring *r);
 
 #endif

@@ -19,114 +19,6 @@
 #include "report_int.h"
 #include "units.h"
 
-int report_parse_time(const char *s, uint64_t *ms)
-{
-    struct tm tm;
-    int n = 0;
-    unsigned frac = 0;
-    memset(&tm, 0, sizeof(tm));
-    if (!s ||
-        sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-               &tm.tm_min, &tm.tm_sec, &n) != 6 ||
-        n != 19) {
-        return -EINVAL;
-    }
-    const char *p = s + n;
-    if (*p == '.') {
-        unsigned digits = 0;
-        for (p++; *p >= '0' && *p <= '9'; p++, digits++) {
-            if (digits < 3) {
-                frac = frac * 10 + (unsigned)(*p - '0');
-            }
-        }
-        for (; digits < 3; digits++) {
-            frac *= 10;
-        }
-    }
-    if (strcmp(p, "Z") != 0 || tm.tm_year < 1970 || tm.tm_mon < 1 || tm.tm_mon > 12 ||
-        tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60) {
-        return -EINVAL;
-    }
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    time_t secs = timegm(&tm);
-    if (secs < 0) {
-        return -EINVAL;
-    }
-    *ms = (uint64_t)secs * 1000u + frac;
-    return 0;
-}
-
-/* ---- small JSON helpers (journal values may be missing or of the wrong type) ---- */
-
-const char *rpt_str(json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-uint64_t rpt_uint(json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-    if (json_is_integer(v) && json_integer_value(v) > 0) {
-        return (uint64_t)json_integer_value(v);
-    }
-    if (json_is_real(v) && json_real_value(v) > 0 && json_real_value(v) < 1.8e19) {
-        return (uint64_t)json_real_value(v);
-    }
-    return 0;
-}
-
-bool rpt_int(json_t *o, const char *key, long long *out)
-{
-    json_t *v = json_object_get(o, key);
-    if (!json_is_integer(v)) {
-        return false;
-    }
-    *out = json_integer_value(v);
-    return true;
-}
-
-int rpt_cut(const char *s, int max)
-{
-    int n = 0;
-    while (s[n] && n < max) {
-        n++;
-    }
-    while (n > 0 && s[n] && ((unsigned char)s[n] & 0xC0) == 0x80) {
-        n--; // do not cut a UTF-8 sequence: jansson refuses invalid UTF-8
-    }
-    return n;
-}
-
-void rpt_mib(uint64_t bytes, char *buf, size_t len)
-{
-    if (bytes < RPT_MIB) {
-        (void)snprintf(buf, len, "%.0f KiB", (double)bytes / 1024.0);
-    } else {
-        (void)snprintf(buf, len, "%.1f MiB", (double)bytes / (double)RPT_MIB);
-    }
-}
-
-void rpt_dur(uint64_t ms, char *buf, size_t len)
-{
-    if (ms >= 600000u) {
-        ms = (ms + 30000u) / 60000u * 60000u; // past 10 min, whole minutes read better
-    } else if (ms >= 10000u) {
-        ms = (ms + 500u) / 1000u * 1000u;
-    }
-    if (units_format_duration(ms, buf, len) < 0) {
-        (void)snprintf(buf, len, "?");
-    }
-}
-
-void rpt_add(json_t *arr, json_t *item)
-{
-    if (item) {
-        (void)json_array_append_new(arr, item);
-    }
-}
-
 static void set_new(json_t *o, const char *key, json_t *v)
 {
     if (v) {
@@ -147,6 +39,17 @@ static bool recent(const struct rpt_scan *s, uint64_t t)
     return t && t + REPORT_RECENT_MS >= s->now_ms;
 }
 
+static json_t *runtime_oom(json_t *ev)
+{
+    return json_object_get(ev, "runtime_oom");
+}
+
+static bool is_memrestart(json_t *ev)
+{
+    const char *reason = rpt_str(ev, "reason");
+    return reason && strncmp(reason, "memory-restart", 14) == 0;
+}
+
 // The policy's failure: a guard kill or a quick memory-restart counts, an operator stop not.
 static bool exit_is_failure(json_t *ev)
 {
@@ -157,7 +60,8 @@ static bool exit_is_failure(json_t *ev)
         return false;
     }
     if (strcmp(kind, "exited") == 0) {
-        return rpt_int(ev, "code", &code) && code != 0;
+        return (rpt_int(ev, "code", &code) && code != 0) || json_is_object(runtime_oom(ev)) ||
+               json_is_true(json_object_get(ev, "daemonized"));
     }
     if (strcmp(kind, "killed-by-warden") == 0) {
         return reason && (strstr(reason, ": the cgroup was killed") ||
@@ -177,6 +81,8 @@ static void run_push(struct rpt_scan *s, json_t *ev)
     g->code = rpt_int(ev, "code", &v) ? (int)v : -1;
     g->signal = rpt_int(ev, "signal", &v) ? (int)v : 0;
     g->uptime_ms = rpt_uint(ev, "uptime_ms");
+    g->memory = json_is_object(runtime_oom(ev)) || strcmp(g->kind, "oom-killed") == 0 ||
+                is_memrestart(ev);
     s->run_next = (s->run_next + 1) % CRASHLOOP_FAILURES;
     s->run_count++;
 }
@@ -192,36 +98,62 @@ static void push_peak(struct rpt_scan *s, uint64_t peak)
     s->peaks_next = (s->peaks_next + 1) % REPORT_PEAKS_MAX;
 }
 
-static void scan_exit(struct rpt_scan *s, json_t *ev, uint64_t t)
+// An instance's end by memory: its peak is a floor ("needs more than X"), never a size.
+static void scan_cut(struct rpt_scan *s, json_t *ev, const char *kind, uint64_t t, uint64_t peak)
 {
-    const char *kind = rpt_str(ev, "kind");
-    bool fail = exit_is_failure(ev);
-    uint64_t peak = rpt_uint(ev, "memory_peak_bytes");
-    s->exits++;
-    s->last_exit = ev;
-    if (peak) {
-        push_peak(s, peak);
-    }
-    if (kind && strcmp(kind, "oom-killed") == 0) {
+    uint64_t up = rpt_uint(ev, "uptime_ms");
+    s->cut_hour += recent(s, t);
+    if (strcmp(kind, "oom-killed") == 0) {
         uint64_t kill = rpt_uint(ev, "usage_at_kill_bytes");
         kill = kill ? kill : peak;
         s->max_kill_bytes = kill > s->max_kill_bytes ? kill : s->max_kill_bytes;
         s->oom_total++;
         s->oom_hour += recent(s, t);
         s->last_oom = ev;
+        s->kill_quick += up < DETERMINISTIC_WINDOW_MS;
+        s->first_kill_ms = s->oom_total == 1 || up < s->first_kill_ms ? up : s->first_kill_ms;
+        s->last_kill_ms = up > s->last_kill_ms ? up : s->last_kill_ms;
+    } else if (json_is_object(runtime_oom(ev))) {
+        s->runtime_oom_total++;
+        s->runtime_oom_hour += recent(s, t);
+        s->last_runtime_oom = ev;
+        s->runtime_floor_bytes = peak > s->runtime_floor_bytes ? peak : s->runtime_floor_bytes;
     }
-    const char *reason = rpt_str(ev, "reason");
-    if (reason && strncmp(reason, "memory-restart", 14) == 0 &&
-        rpt_uint(ev, "uptime_ms") < DETERMINISTIC_WINDOW_MS) {
+    if (is_memrestart(ev) && up < DETERMINISTIC_WINDOW_MS) {
         s->memrestart_quick++;
+    }
+}
+
+static void scan_exit(struct rpt_scan *s, json_t *ev, uint64_t t)
+{
+    const char *kind = rpt_str(ev, "kind");
+    bool fail = exit_is_failure(ev);
+    uint64_t peak = rpt_uint(ev, "memory_peak_bytes");
+    bool cut = (kind && strcmp(kind, "oom-killed") == 0) || json_is_object(runtime_oom(ev)) ||
+               is_memrestart(ev);
+    s->exits++;
+    s->last_exit = ev;
+    if (cut) {
+        scan_cut(s, ev, kind, t, peak);
+    } else if (peak && rpt_uint(ev, "uptime_ms") >= DETERMINISTIC_WINDOW_MS) {
+        push_peak(s, peak); // ran long enough to be measured, and nothing cut it short
+    } else if (peak) {
+        s->short_instances++;
+    }
+    if (json_is_true(json_object_get(ev, "daemonized")) && recent(s, t)) {
+        s->daemon_hour++;
+        s->last_daemon = ev;
+    }
+    if (rpt_str(ev, "bind_error")) {
+        s->last_bind = ev;
     }
     if (fail) {
         s->failures++;
         s->failures_hour += recent(s, t);
-        // OOM kills, memory-restarts and storm kills have findings of their own
-        bool own = (kind && strcmp(kind, "oom-killed") == 0) ||
-                   (reason && (strncmp(reason, "memory-restart", 14) == 0 ||
-                               strncmp(reason, "process-storm", 13) == 0));
+        // memory deaths, storm kills and daemons have findings of their own
+        bool own = cut || json_is_true(json_object_get(ev, "daemonized")) ||
+                   (rpt_str(ev, "reason") &&
+                    strncmp(rpt_str(ev, "reason"), "process-storm", 13) == 0);
         s->other_fail_hour += recent(s, t) && !own;
         s->last_failure = ev;
         run_push(s, ev);
@@ -254,6 +186,10 @@ static void scan_guard(struct rpt_scan *s, json_t *ev, const char *type, uint64_
     } else if (strcmp(type, "leak-suspected") == 0) {
         s->last_leak = ev;
         s->last_leak_ms = t;
+        const char *scope = rpt_str(ev, "scope");
+        if (scope && strcmp(scope, "across-instances") == 0) {
+            s->last_leak_across = ev;
+        }
     } else if (strcmp(type, "port-conflict") == 0) {
         s->last_port = ev; // hook: the event is planned (DESIGN), its fields in the schema doc
         s->last_port_ms = t;
@@ -291,6 +227,8 @@ static void scan_state(struct rpt_scan *s, json_t *ev, const char *type, uint64_
         }
     } else if (strcmp(type, "warden-stop") == 0) {
         (void)snprintf(s->state, sizeof(s->state), "stopped");
+    } else if (strcmp(type, "stable") == 0) {
+        s->run_count = 0; // an instance stayed up for stable_after: the crash loop is over
     }
 }
 
@@ -353,7 +291,7 @@ bool rpt_deterministic(const struct rpt_scan *s, unsigned *n_out)
         if (strcmp(g->kind, last->kind) != 0 || g->code != last->code ||
             g->signal != last->signal || strcmp(g->err, last->err) != 0 ||
             g->uptime_ms >= DETERMINISTIC_WINDOW_MS || strcmp(g->kind, "oom-killed") == 0 ||
-            strcmp(g->kind, "killed-by-warden") == 0) {
+            strcmp(g->kind, "killed-by-warden") == 0 || g->memory) {
             // an OOM kill or warden's own kill is about memory, not the program's logic
             return false;
         }
@@ -380,8 +318,12 @@ static uint64_t run_max_uptime(const struct rpt_scan *s, unsigned n)
 static bool crash_looping(const struct rpt_scan *s)
 {
     const char *st = s->state;
-    if (strcmp(st, "crash-looping") == 0) {
-        return true;
+    if (strcmp(st, "crash-looping") == 0 ||
+        json_is_true(json_object_get(s->in->status, "crash_looping"))) {
+        return true; // a condition that holds through brief instances (status)
+    }
+    if (s->in->status && strcmp(st, "failed") != 0) {
+        return false; // the daemon says it is not
     }
     bool stuck = strcmp(st, "failed") == 0 || strcmp(st, "backoff") == 0;
     return stuck && s->run_count >= CRASHLOOP_FAILURES;
@@ -403,9 +345,17 @@ static json_t *crashloop_text(const struct rpt_scan *s)
                             n, up, gave_up);
     }
     if (det && strcmp(g->kind, "exited") == 0) {
+        json_t *tail = json_object_get(s->last_failure, "tail");
+        const char *last = NULL;
+        for (size_t i = json_array_size(tail); i > 0 && !last; i--) {
+            const char *l = json_string_value(json_array_get(tail, i - 1));
+            last = l && *l ? l : NULL;
+        }
         return json_sprintf("crash-looping because it exits with code %d every time (%u of %u), "
-                            "within %s of start: deterministic%s",
-                            g->code, n, n, up, gave_up);
+                            "within %s of start: deterministic%s%s%.*s%s",
+                            g->code, n, n, up, gave_up, last ? "; its last line: \"" : "",
+                            last ? rpt_cut(last, RPT_QUOTE_MAX) : 0, last ? last : "",
+                            last ? "\"" : "");
     }
     if (det) {
         return json_sprintf("crash-looping because it fails the same way every time (%s, %u of "
@@ -437,7 +387,10 @@ static json_t *exec_text(const struct rpt_scan *s)
 static bool exec_failing(const struct rpt_scan *s)
 {
     const char *kind = s->last_exit ? rpt_str(s->last_exit, "kind") : NULL;
-    return kind && strcmp(kind, "exec-failed") == 0 && strcmp(s->state, "running") != 0;
+    const char *err = s->last_exit ? rpt_str(s->last_exit, "errno") : NULL;
+    // a held listen address is a start failure of its own (port-conflict)
+    return kind && strcmp(kind, "exec-failed") == 0 && strcmp(s->state, "running") != 0 &&
+           !(err && strcmp(err, "EADDRINUSE") == 0);
 }
 
 static void storm_finding(struct rpt_scan *s)
@@ -460,14 +413,36 @@ static void oom_finding(struct rpt_scan *s)
     limit = limit ? limit : s->limit_bytes;
     rpt_mib(s->max_kill_bytes, kill, sizeof(kill));
     rpt_mib(limit, lim, sizeof(lim));
+    char soon[160] = "";
+    if (s->kill_quick == s->oom_total && s->oom_total >= 2) {
+        char a[32], b[32];
+        rpt_dur(s->first_kill_ms, a, sizeof(a));
+        rpt_dur(s->last_kill_ms, b, sizeof(b));
+        (void)snprintf(soon, sizeof(soon), ", each %s..%s after start%s", a, b,
+                       crash_looping(s) ? ": crash-looping" : "");
+    }
     finding(s, "oom-killed", RPT_CRITICAL,
-            json_sprintf("OOM-killed %u time%s in the last hour (usage at kill %s, memory_max %s)",
-                         s->oom_hour, s->oom_hour == 1 ? "" : "s", kill, limit ? lim : "unset"));
+            json_sprintf("OOM-killed %u time%s in the last hour (usage at kill %s, memory_max "
+                         "%s)%s",
+                         s->oom_hour, s->oom_hour == 1 ? "" : "s", kill, limit ? lim : "unset",
+                         soon));
 }
 
 static void leak_finding(struct rpt_scan *s)
 {
     char eta[32], when[48] = "";
+    if (rpt_leak_across(s)) {
+        json_t *ev = s->last_leak_across;
+        const char *limit = rpt_str(ev, "limit");
+        char life[32];
+        rpt_dur(rpt_uint(ev, "lifetime_ms"), life, sizeof(life));
+        finding(s, "leak", RPT_CRITICAL,
+                json_sprintf("leaking: every instance grows ~%.1f MiB/s until %s ends it, after "
+                             "~%s (%llu instances in a row); the restarts only hide it",
+                             s->leak_rate / (double)RPT_MIB, limit ? limit : "a limit", life,
+                             (unsigned long long)rpt_uint(ev, "instances")));
+        return;
+    }
     double mib_min = s->leak_rate * 60.0 / (double)RPT_MIB;
     if (s->leak_eta_s < 0) {
         finding(s, "leak", RPT_WARNING,
@@ -557,35 +532,55 @@ static json_t *quiet_verdict(const struct rpt_scan *s)
                      json_sprintf("not running (%s), no failures in the last hour", st));
 }
 
+// The last failure was a memory death: its own finding names it (and the crash loop).
+static bool memory_loop(const struct rpt_scan *s)
+{
+    return s->run_count && rpt_last_sig(s)->memory;
+}
+
+static void port_finding(struct rpt_scan *s)
+{
+    if (!s->last_port || !recent(s, s->last_port_ms) || strcmp(s->state, "running") == 0) {
+        return;
+    }
+    const char *holder = rpt_str(s->last_port, "holder");
+    const char *addr = rpt_str(s->last_port, "address");
+    finding(s, "port-conflict", RPT_CRITICAL,
+            json_sprintf("port conflict: %s is held by %s; warden keeps backing off and names "
+                         "the holder each time",
+                         addr ? addr : "?", holder && *holder ? holder : "another process"));
+}
+
 static void rank_findings(struct rpt_scan *s)
 {
-    bool looping = crash_looping(s) && !exec_failing(s);
-    if (exec_failing(s)) {
+    bool exec = exec_failing(s);
+    bool looping = crash_looping(s) && !exec;
+    bool daemon = s->daemon_hour && s->last_failure == s->last_daemon;
+    if (exec) {
         finding(s, "exec-failure", RPT_CRITICAL, exec_text(s));
     }
-    if (s->last_port && recent(s, s->last_port_ms) && strcmp(s->state, "running") != 0) {
-        const char *holder = rpt_str(s->last_port, "holder_command");
-        holder = holder ? holder : "?";
-        finding(s, "port-conflict", RPT_CRITICAL,
-                json_sprintf("port conflict: port %llu is held by pid %llu (%.*s)",
-                             (unsigned long long)rpt_uint(s->last_port, "port"),
-                             (unsigned long long)rpt_uint(s->last_port, "holder_pid"),
-                             rpt_cut(holder, RPT_QUOTE_MAX), holder));
+    port_finding(s);
+    if (daemon) {
+        finding(s, "daemonized", RPT_CRITICAL, rpt_daemon_text(s));
     }
-    if (looping) {
+    if (s->runtime_oom_hour) {
+        finding(s, "runtime-oom", RPT_CRITICAL, rpt_runtime_text(s));
+    }
+    if (s->leak_rate > 0) {
+        leak_finding(s);
+    }
+    if (s->oom_hour) {
+        oom_finding(s);
+    }
+    if (looping && !daemon && !(memory_loop(s) && (s->oom_hour || s->runtime_oom_hour ||
+                                                   s->leak_rate > 0 || s->memrestart_hour))) {
         finding(s, "crash-looping", RPT_CRITICAL, crashloop_text(s));
     }
     if (s->storm_hour) {
         storm_finding(s);
     }
-    if (s->oom_hour) {
-        oom_finding(s);
-    }
-    if (s->leak_rate > 0) {
-        leak_finding(s);
-    }
     guard_findings(s);
-    other_findings(s, looping);
+    other_findings(s, looping || daemon);
     if (s->worst < RPT_WARNING) {
         json_t *v = quiet_verdict(s);
         if (v) {
@@ -668,8 +663,9 @@ static json_t *state_json(const struct rpt_scan *s)
     if (!o) {
         return NULL;
     }
-    static const char *const copy[] = {"pid",    "restarts",    "oom_kills", "consecutive_failures",
-                                       "reason", "next_start_s"};
+    static const char *const copy[] = {"pid",          "restarts",      "oom_kills",
+                                       "consecutive_failures", "reason", "next_start_s",
+                                       "crash_looping", "deterministic"};
     for (size_t i = 0; i < sizeof(copy) / sizeof(copy[0]); i++) {
         json_t *v = json_object_get(st, copy[i]);
         if (v) {

@@ -55,6 +55,7 @@ struct report_input {
     const struct report_minute *coarse; /* oldest first, may be 0 */
     size_t ncoarse;
     uint64_t memory_max_bytes, memory_restart_bytes, pids_max; /* from config; 0 unknown/unset */
+    uint64_t stable_after_ms; /* from config; 0: unknown (10 min, the default, is assumed) */
     uint64_t now_ms;                                           /* wall clock */
 };
 

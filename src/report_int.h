@@ -32,6 +32,7 @@ struct rpt_sig {
     int code; /* -1: none */
     int signal;
     uint64_t uptime_ms;
+    bool memory; /* a memory death (OOM kill, runtime OOM, quick memory-restart) */
 };
 
 /* One timeline entry: a run of like events collapsed ("exit code 2 x37 between T1, T2"). */
@@ -67,6 +68,12 @@ struct rpt_scan {
     uint64_t last_leak_ms, last_port_ms, last_start_ms, first_ms, last_ms;
     const char *first_time, *last_time;
     uint64_t max_kill_bytes;    /* largest usage_at_kill of an OOM kill */
+    /* issue 11's judgement: runtime heap deaths, daemons, cut instances, the leak across */
+    unsigned runtime_oom_total, runtime_oom_hour, daemon_hour, cut_hour, short_instances;
+    json_t *last_runtime_oom, *last_daemon, *last_bind, *last_leak_across;
+    uint64_t runtime_floor_bytes; /* largest peak of an instance its runtime's OOM ended */
+    uint64_t first_kill_ms, last_kill_ms; /* uptimes of OOM kills: "soon after every start" */
+    unsigned kill_quick;          /* OOM kills within DETERMINISTIC_WINDOW_MS of start */
     uint64_t restart_usage_max; /* largest usage at a memory-restart */
     uint64_t limit_bytes;       /* memory_max: config, else status, else the last exit */
     uint64_t uptime_ms;
@@ -91,7 +98,7 @@ struct rpt_scan {
     enum rpt_sev worst;
 };
 
-/* report.c: JSON access that tolerates missing members and wrong types. */
+/* report_util.c: JSON access that tolerates missing members and wrong types. */
 const char *rpt_str(json_t *o, const char *key);
 uint64_t rpt_uint(json_t *o, const char *key); /* 0 when absent, negative or not a number */
 bool rpt_int(json_t *o, const char *key, long long *out);
@@ -102,7 +109,22 @@ void rpt_mib(uint64_t bytes, char *buf, size_t len); /* "96.0 MiB", "868 KiB" */
 void rpt_dur(uint64_t ms, char *buf, size_t len);    /* "510ms", "3m20s" */
 void rpt_add(json_t *arr, json_t *item);             /* append, stealing; NULL ignored */
 bool rpt_deterministic(const struct rpt_scan *s, unsigned *n);
+/* report_util.c: {"code", "text", "evidence"}, stealing text and evidence; NULL if either is. */
+json_t *rpt_rec(const char *code, json_t *text, json_t *evidence);
 const struct rpt_sig *rpt_last_sig(const struct rpt_scan *s);
+
+/* report_judge.c: the runtime's heap, daemons, memory shapes (issue 11) */
+json_t *rpt_runtime_rec(const struct rpt_scan *s);
+json_t *rpt_daemon_rec(const struct rpt_scan *s);
+json_t *rpt_bind_rec(const struct rpt_scan *s);
+json_t *rpt_shape_rec(const struct rpt_scan *s);
+json_t *rpt_runtime_text(const struct rpt_scan *s);
+json_t *rpt_daemon_text(const struct rpt_scan *s);
+bool rpt_leak_across(const struct rpt_scan *s);
+json_t *rpt_exec_rec(const struct rpt_scan *s);
+json_t *rpt_restart_rec(const struct rpt_scan *s);
+json_t *rpt_pids_rec(const struct rpt_scan *s);
+json_t *rpt_port_rec(const struct rpt_scan *s);
 
 /* report_rec.c */
 void rpt_timeline_add(struct rpt_scan *s, json_t *ev, const char *type, uint64_t t);

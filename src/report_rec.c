@@ -241,7 +241,13 @@ void rpt_exit_add(struct rpt_scan *s, json_t *ev, bool failure)
                                        "memory_max_bytes",
                                        "usage_at_kill_bytes",
                                        "victim",
-                                       "pids_at_exit"};
+                                       "pids_at_exit",
+                                       "runtime_oom",
+                                       "left_processes",
+                                       "left_command",
+                                       "daemonized",
+                                       "memory_stat",
+                                       "tail"};
     const char *kind = rpt_str(ev, "kind");
     uint64_t peak = rpt_uint(ev, "memory_peak_bytes");
     uint64_t limit = rpt_uint(ev, "memory_max_bytes");
@@ -365,17 +371,27 @@ static bool live(const struct rpt_scan *s)
 void rpt_size_memory(struct rpt_scan *s)
 {
     struct rpt_size *z = &s->size;
-    unsigned n = minute_peaks(s->in, s->work);
+    // Only peaks that were not cut size memory: an instance ended by memory (OOM kill,
+    // runtime OOM, memory_restart) gives a floor below; one that died within seconds was
+    // never measured. The history's minutes are used only when nothing was cut lately and
+    // some instance ran long enough.
+    bool measured_now = live(s) && s->uptime_ms >= DETERMINISTIC_WINDOW_MS;
+    unsigned n = 0;
     z->basis = "per-minute";
-    if (n < REPORT_MIN_INTERVALS && s->npeaks) {
-        // history too short (a crash loop from the first second): each instance's peak
+    if (!s->cut_hour && (s->npeaks || measured_now)) {
+        n = minute_peaks(s->in, s->work);
+    }
+    if (n < REPORT_MIN_INTERVALS && (s->npeaks || measured_now)) {
+        // history too short: each measured instance's peak
         memcpy(s->work, s->peaks, sizeof(s->peaks[0]) * s->npeaks);
         n = s->npeaks;
         uint64_t now_peak = rpt_uint(json_object_get(s->in->status, "memory"), "peak_bytes");
-        if (live(s) && now_peak && n < REPORT_PEAKS_MAX) {
+        if (measured_now && now_peak && n < REPORT_PEAKS_MAX) {
             s->work[n++] = now_peak; // the running instance, not exited yet
         }
         z->basis = "per-instance";
+    } else if (n < REPORT_MIN_INTERVALS) {
+        n = 0;
     }
     z->samples = n;
     for (unsigned i = 0; i < n; i++) {
@@ -414,6 +430,17 @@ json_t *rpt_memory_json(const struct rpt_scan *s)
                                (json_int_t)z->oom_floor_bytes, "restart_floor_bytes",
                                (json_int_t)z->restart_floor_bytes, "recommended_bytes",
                                (json_int_t)z->recommended_bytes);
+    if (sizing && !z->recommended_bytes && (s->short_instances || s->exits)) {
+        (void)json_object_set_new(
+                sizing, "note",
+                json_sprintf("no memory_max number: no instance ran %u s without memory ending it "
+                             "(%u ended within seconds), so none was measured",
+                             DETERMINISTIC_WINDOW_MS / 1000u, s->short_instances));
+    }
+    if (sizing && s->runtime_floor_bytes) {
+        (void)json_object_set_new(sizing, "runtime_oom_floor_bytes",
+                                  json_integer((json_int_t)s->runtime_floor_bytes));
+    }
     uint64_t peak = z->max_peak_bytes, cur_peak = rpt_uint(mem, "peak_bytes");
     peak = cur_peak > peak ? cur_peak : peak;
     peak = s->max_kill_bytes > peak ? s->max_kill_bytes : peak;
@@ -442,66 +469,6 @@ json_t *rpt_pids_json(const struct rpt_scan *s)
 }
 
 /* ---- recommendations ---- */
-
-static json_t *rec(const char *code, json_t *text, json_t *evidence)
-{
-    if (!text || !evidence) {
-        json_decref(text);
-        json_decref(evidence);
-        return NULL;
-    }
-    return json_pack("{s:s, s:o, s:o}", "code", code, "text", text, "evidence", evidence);
-}
-
-static const char *exec_fix(const char *err)
-{
-    static const char *const fixes[][2] = {
-            {"ENOENT", "the file in `command =` (or its #! interpreter) does not exist: check the "
-                       "path (absolute, and inside the image when in a container)"},
-            {"EACCES", "permission denied: make the file executable for the service's user "
-                       "(chmod +x), check that every directory on its path is searchable, and "
-                       "that its filesystem is not mounted noexec"},
-            {"ENOEXEC", "not an executable format: add a #! line to the script, or build the "
-                        "binary for this machine's CPU"},
-            {"ENOTDIR", "a component of the command's path is not a directory: check the path"},
-            {"EPERM", "not permitted: check `user =` and the privileges warden runs with"},
-            {"ETXTBSY", "the file is still being written: install it with a rename"},
-    };
-    for (size_t i = 0; err && i < sizeof(fixes) / sizeof(fixes[0]); i++) {
-        if (strcmp(err, fixes[i][0]) == 0) {
-            return fixes[i][1];
-        }
-    }
-    return "fix the command or the step named in the reason";
-}
-
-static json_t *exec_rec(const struct rpt_scan *s)
-{
-    const char *err = rpt_str(s->last_exit, "errno"), *reason = rpt_str(s->last_exit, "reason");
-    const char *cmd = s->in->command;
-    reason = reason ? reason : "?";
-    const char *failed = strstr(reason, " failed"); // stages have spaces: "user switch"
-    int stage = failed ? (int)(failed - reason) : (int)strcspn(reason, ":");
-    stage = rpt_cut(reason, stage < RPT_QUOTE_MAX ? stage : RPT_QUOTE_MAX);
-    bool at_exec = strncmp(reason, "exec failed", 11) == 0;
-    json_t *evidence = json_array();
-    rpt_add(evidence, json_sprintf("last exit: %.*s (%s)", rpt_cut(reason, RPT_QUOTE_MAX), reason,
-                                   err ? err : "?"));
-    rpt_add(evidence,
-            json_sprintf("%u exec failure%s in a row", s->run_count, s->run_count == 1 ? "" : "s"));
-    if (cmd) {
-        rpt_add(evidence, json_sprintf("command: %.*s", rpt_cut(cmd, RPT_QUOTE_MAX), cmd));
-    }
-    json_t *r = rec("exec-failure",
-                    at_exec ? json_sprintf("%s (%s)", exec_fix(err), err ? err : "?")
-                            : json_sprintf("the %.*s step failed before exec (%s): %s", stage,
-                                           reason, err ? err : "?", exec_fix(err)),
-                    evidence);
-    if (r) {
-        (void)json_object_set_new(r, "errno", err ? json_string(err) : json_null());
-    }
-    return r;
-}
 
 static const char *code_hint(const struct rpt_sig *g)
 {
@@ -550,10 +517,20 @@ static json_t *crash_rec(const struct rpt_scan *s)
     rpt_add(evidence, json_sprintf("the last %u failures: %s each time, each within %u s of start",
                                    n, what, DETERMINISTIC_WINDOW_MS / 1000u));
     rpt_add(evidence, json_sprintf("%u consecutive failures in all", s->run_count));
+    json_t *tail = json_object_get(s->last_failure, "tail");
+    size_t nt = json_array_size(tail);
+    for (size_t i = nt > 5 ? nt - 5 : 0; i < nt; i++) {
+        const char *l = json_string_value(json_array_get(tail, i));
+        if (l) {
+            rpt_add(evidence, json_sprintf("output: %.*s", rpt_cut(l, RPT_QUOTE_MAX), l));
+        }
+    }
     json_t *r =
-            rec("deterministic-crash",
-                json_sprintf("%s on every start: deterministic, restarting will not fix it; %s. "
-                             "Read its first output lines: `warden logs %.*s -n 50`",
+            rpt_rec("deterministic-crash",
+                json_sprintf("%s on every start: deterministic for the program as it is; %s. "
+                             "warden keeps backing off (up to backoff's maximum), so it comes "
+                             "back by itself once what it needs is there (a database, a file); "
+                             "its output says what that is: `warden logs %.*s -n 50`",
                              what, code_hint(g), rpt_cut(svc, RPT_QUOTE_MAX), svc),
                 evidence);
     if (r) {
@@ -584,7 +561,7 @@ static json_t *storm_rec(const struct rpt_scan *s)
         rpt_add(evidence, json_sprintf("snapshot: %.*s", rpt_cut(sum, 400), sum));
     }
     json_t *r =
-            rec("process-storm",
+            rpt_rec("process-storm",
                 json_sprintf("the forking command is \"%.*s\" (%llu processes), whose parent is "
                              "pid %llu \"%.*s\": fix that parent's spawn loop (it starts "
                              "children faster than they end, or never reaps them); pids_max "
@@ -604,6 +581,20 @@ static json_t *storm_rec(const struct rpt_scan *s)
     return r;
 }
 
+// Until the leak is fixed, what keeps it serving: memory_restart's drain before the kill.
+static const char *leak_meanwhile(const struct rpt_scan *s)
+{
+    if (s->runtime_oom_hour) {
+        return "set runtime_heap = auto so the runtime's heap fits inside memory_restart, and "
+               "warden recycles each instance with a drain instead of an abort";
+    }
+    if (!s->in->memory_restart_bytes) {
+        return "set memory_restart (about 90% of memory_max) so warden recycles it with a "
+               "drain before the OOM killer cuts its requests";
+    }
+    return "memory_restart recycles it with a drain before the OOM killer";
+}
+
 static json_t *leak_rec(const struct rpt_scan *s)
 {
     char buys[32], eta[64] = "no limit set";
@@ -615,20 +606,33 @@ static json_t *leak_rec(const struct rpt_scan *s)
         (void)snprintf(eta, sizeof(eta), "limit reached in ~%s", d);
     }
     json_t *evidence = json_array();
-    rpt_add(evidence, json_sprintf("trend of the memory floor: %.0f bytes/s, r2 %.2f (source: %s)",
-                                   s->leak_rate, s->leak_r2, s->leak_source));
-    rpt_add(evidence, json_string(eta));
-    json_t *r = rec("leak",
+    if (rpt_leak_across(s)) {
+        char life[32];
+        rpt_dur(rpt_uint(s->last_leak_across, "lifetime_ms"), life, sizeof(life));
+        rpt_add(evidence, json_sprintf("%llu instances in a row, each growing ~%.1f MiB/s from "
+                                       "start to its end, each ended by memory after ~%s",
+                                       (unsigned long long)rpt_uint(s->last_leak_across,
+                                                                    "instances"),
+                                       s->leak_rate / (double)RPT_MIB, life));
+    } else {
+        rpt_add(evidence,
+                json_sprintf("trend of the memory floor: %.0f bytes/s, r2 %.2f (source: %s)",
+                             s->leak_rate, s->leak_r2, s->leak_source));
+        rpt_add(evidence, json_string(eta));
+    }
+    json_t *r = rpt_rec("leak",
                     json_sprintf("a bigger memory_max only postpones the crash: memory grows "
                                  "%.2f MiB/min, so each extra GiB buys about %s. Find what grows "
                                  "(a heap profile; unbounded caches, queues, event logs); until "
-                                 "then memory_restart recycles it before the OOM killer",
-                                 s->leak_rate * 60.0 / (double)RPT_MIB, buys),
+                                 "then %s",
+                                 s->leak_rate * 60.0 / (double)RPT_MIB, buys, leak_meanwhile(s)),
                     evidence);
     if (r) {
         (void)json_object_set_new(r, "rate_bytes_per_s", json_real(s->leak_rate));
         (void)json_object_set_new(r, "eta_s",
                                   s->leak_eta_s >= 0 ? json_real(s->leak_eta_s) : json_null());
+        (void)json_object_set_new(r, "scope", json_string(rpt_leak_across(s) ? "across-instances"
+                                                                              : "within-instance"));
     }
     return r;
 }
@@ -692,7 +696,7 @@ static json_t *memory_rec(const struct rpt_scan *s)
                                   "Kubernetes resources.limits.memory: \"%lluMi\")",
                                   (unsigned long long)mib, (unsigned long long)mib,
                                   (unsigned long long)mib);
-    json_t *r = rec("memory-max", text, memory_evidence(s));
+    json_t *r = rpt_rec("memory-max", text, memory_evidence(s));
     if (r) {
         (void)json_object_set_new(
                 r, "rule",
@@ -710,88 +714,47 @@ static json_t *memory_rec(const struct rpt_scan *s)
     return r;
 }
 
-static json_t *restart_rec(const struct rpt_scan *s)
-{
-    char thr[32], lo[32], hi[32];
-    const struct rpt_size *z = &s->size;
-    if (!s->memrestart_quick) {
-        return NULL;
-    }
-    rpt_mib(rpt_uint(s->last_memrestart, "threshold_bytes"), thr, sizeof(thr));
-    rpt_mib(z->restart_floor_bytes, lo, sizeof(lo));
-    rpt_mib(z->recommended_bytes, hi, sizeof(hi));
-    json_t *evidence = json_array();
-    rpt_add(evidence,
-            json_sprintf("%u restarts by memory_restart within %u s of start; %u in "
-                         "the last hour",
-                         s->memrestart_quick, DETERMINISTIC_WINDOW_MS / 1000u, s->memrestart_hour));
-    return rec("memory-restart",
-               json_sprintf("memory_restart (%s) fires within seconds of start: the service needs "
-                            "more to run; set memory_restart to at least %s and memory_max to at "
-                            "least %s",
-                            thr, lo, hi),
-               evidence);
-}
-
-static json_t *pids_rec(const struct rpt_scan *s)
-{
-    if (!s->forkfail_hour) {
-        return NULL;
-    }
-    json_t *evidence = json_array();
-    rpt_add(evidence, json_sprintf("%u forks refused in the last hour", s->forkfail_hour));
-    return rec("pids-max",
-               json_sprintf("forks are refused at pids_max (%llu): raise it if the load is real, "
-                            "else fix what forks",
-                            (unsigned long long)rpt_uint(s->last_forkfail, "pids_max")),
-               evidence);
-}
-
-// Hook for port conflicts (DESIGN: name the process holding the port); fields reserved in
-// docs/report-schema.md until the event exists.
-static json_t *port_rec(const struct rpt_scan *s)
-{
-    const char *holder = rpt_str(s->last_port, "holder_command");
-    json_t *f = json_array_get(s->findings, 0);
-    if (!s->last_port || strcmp(rpt_str(f, "code") ? rpt_str(f, "code") : "", "port-conflict")) {
-        return NULL;
-    }
-    holder = holder ? holder : "?";
-    return rec("port-conflict",
-               json_sprintf("port %llu is held by pid %llu (%.*s): stop that process or change "
-                            "`listen`",
-                            (unsigned long long)rpt_uint(s->last_port, "port"),
-                            (unsigned long long)rpt_uint(s->last_port, "holder_pid"),
-                            rpt_cut(holder, RPT_QUOTE_MAX), holder),
-               json_array());
-}
-
 json_t *rpt_recommend(struct rpt_scan *s)
 {
     json_t *arr = json_array();
     const char *verdict = rpt_str(json_array_get(s->findings, 0), "code");
-    bool exec = verdict && strcmp(verdict, "exec-failure") == 0;
+    verdict = verdict ? verdict : "";
+    bool exec = strcmp(verdict, "exec-failure") == 0;
+    bool daemon = strcmp(verdict, "daemonized") == 0;
+    bool healthy = strcmp(verdict, "healthy") == 0;
     if (!arr) {
         return NULL;
     }
     if (exec) {
-        rpt_add(arr, exec_rec(s));
+        rpt_add(arr, rpt_exec_rec(s));
     }
-    rpt_add(arr, port_rec(s));
-    rpt_add(arr, crash_rec(s));
+    rpt_add(arr, rpt_port_rec(s));
+    if (daemon) {
+        rpt_add(arr, rpt_daemon_rec(s));
+    }
+    rpt_add(arr, rpt_runtime_rec(s));
+    rpt_add(arr, rpt_bind_rec(s));
+    if (!daemon) {
+        rpt_add(arr, crash_rec(s));
+    }
     if (s->storm_hour) {
         rpt_add(arr, storm_rec(s));
     }
     if (s->leak_rate > 0) {
-        rpt_add(arr, leak_rec(s));
+        rpt_add(arr, leak_rec(s)); // and no advice to raise a limit: that only postpones it
     }
-    if (!exec) {
-        rpt_add(arr, memory_rec(s)); // sizing an instance that never ran means nothing
+    if (healthy) {
+        rpt_add(arr, rpt_shape_rec(s));
+    }
+    // sizing an instance that never ran, a daemon's stub, or a leak's snapshot means nothing;
+    // a runtime's own heap death is not about memory_max
+    if (!exec && !daemon && s->leak_rate <= 0 && !s->runtime_oom_hour) {
+        rpt_add(arr, memory_rec(s));
+        rpt_add(arr, rpt_restart_rec(s));
     }
     if (!s->storm_hour && s->pidswarn_hour) {
         rpt_add(arr, storm_rec(s)); // a warning only: after the memory advice
     }
-    rpt_add(arr, restart_rec(s));
-    rpt_add(arr, pids_rec(s));
+    rpt_add(arr, rpt_pids_rec(s));
     return arr;
 }

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "logfile.h"
 #include "loop.h"
+#include "outtail.h"
 #include "service_int.h"
 #include "spawn.h"
 #include "supervisor.h"
@@ -62,6 +63,7 @@ static void on_timer(struct loop *loop, int fd, uint32_t events, void *ctx)
 // in sup->services (one supervisor per process), like the log files.
 static struct linebuf linebufs[SERVICES_MAX][2];
 static struct logfile logfiles[SERVICES_MAX];
+static struct outtail tails[SERVICES_MAX];
 
 void service_reconfigure(struct service *svc, const struct svc_config *cfg)
 {
@@ -89,6 +91,7 @@ int service_init(struct service *svc, struct supervisor *sup, const struct svc_c
     memset(svc, 0, sizeof(*svc));
     svc->out_lb = &linebufs[slot][0];
     svc->err_lb = &linebufs[slot][1];
+    svc->tail = &tails[slot];
     // Static storage starts zeroed and logs_flush empties a buffer at every teardown, so
     // nothing is written (or even read) here: the buffers' pages stay unmapped until used.
     svc->sup = sup;
@@ -217,7 +220,6 @@ static void reset_instance(struct service *svc)
     svc->notify_status[0] = '\0';
 }
 
-static void start_failed(struct service *svc, const char *what, int err);
 void service_settle(struct service *svc, enum svc_state s, const char *why);
 
 static int prepare_cgroup(struct service *svc)
@@ -261,13 +263,13 @@ static void do_spawn(struct service *svc)
     reset_instance(svc);
     int rc = prepare_cgroup(svc);
     if (rc < 0) {
-        start_failed(svc, "create the service cgroup", -rc);
+        service_start_failed(svc, "create the service cgroup", -rc);
         return;
     }
     int out_w, err_w;
     rc = service_open_output(svc, &out_w, &err_w);
     if (rc < 0) {
-        start_failed(svc, "create output pipes", -rc);
+        service_start_failed(svc, "create output pipes", -rc);
         return;
     }
     struct spawn_req req = {
@@ -301,7 +303,7 @@ static void do_spawn(struct service *svc)
         (void)close(err_w);
     }
     if (rc < 0) {
-        start_failed(svc, "fork", -rc);
+        service_start_failed(svc, "fork", -rc);
         return;
     }
     svc->pid = res.pid;
@@ -319,6 +321,7 @@ static void do_spawn(struct service *svc)
     svc->start_mono_ms = clock_mono_ms();
     svc->start_wall_ms = clock_wall_ms();
     svc->starts++;
+    growth_reset(&svc->growth);
     set_state(svc, SVC_STARTING);
     guard_start(svc);
     sup_event(sup, svc, "start",
@@ -374,18 +377,21 @@ static void record_exit(struct service *svc, const struct exit_facts *f, uint64_
     svc->last_uptime_ms = uptime_ms;
     svc->last_wait_status = f->wait_status;
     svc->oom_kills_total += f->oom_delta;
+    svc->runtime_oom_total += svc->last_exit.runtime_oom > 0;
+    svc->daemonized_total += svc->last_exit.daemonized;
     json_t *ev = service_exit_json(svc);
     if (svc->pid > 0) {
         (void)json_object_set_new(ev, "pid", json_integer(svc->pid));
     }
-    bool urgent = svc->last_exit.kind == EXIT_OOM_KILLED;
+    service_exit_evidence(svc, ev); // the last output lines, the runtime's OOM line
+    bool urgent = policy_is_memory_death(&svc->last_exit);
     log_info("%s: %s: %s (uptime %llu ms)", svc->cfg->name,
              policy_exit_kind_name(svc->last_exit.kind), svc->last_exit.reason,
              (unsigned long long)uptime_ms);
     sup_event(svc->sup, svc, "exit", ev, urgent);
 }
 
-static void start_failed(struct service *svc, const char *what, int err)
+void service_start_failed(struct service *svc, const char *what, int err)
 {
     log_warnx("%s: unable to %s: %s", svc->cfg->name, what, strerror(err));
     struct exit_facts f = {.exec_failed = true, .exec_errno = err, .exec_stage = what};
@@ -434,6 +440,72 @@ void service_settle(struct service *svc, enum svc_state s, const char *why)
     sup_service_settled(svc->sup, svc);
 }
 
+// A leak across instances: this instance was ended by memory (memory_restart, an OOM kill,
+// its runtime's own heap death) after growing all its life at about the rate of the ones
+// before it. Any other end breaks the run.
+static void track_growth(struct service *svc)
+{
+    const struct exit_info *e = &svc->last_exit;
+    bool by_memory = policy_is_memory_death(e) || svc->guard_restart;
+    double rate = 0;
+    if (svc->stop_requested && !svc->guard_restart) {
+        return; // an operator's stop or restart says nothing about growth
+    }
+    if (!by_memory || !growth_linear(&svc->growth, svc->last_uptime_ms,
+                                     svc->last_stats.memory_peak_bytes, &rate)) {
+        growth_runs_reset(&svc->mem_runs);
+        svc->leak_across = false;
+        return;
+    }
+    growth_runs_push(&svc->mem_runs, rate, svc->last_uptime_ms);
+    uint64_t life = 0;
+    if (svc->leak_across || !growth_runs_leak(&svc->mem_runs, &rate, &life)) {
+        return;
+    }
+    svc->leak_across = true;
+    svc->leak_across_rate = rate;
+    svc->leak_across_life_ms = life;
+    const char *limit = e->runtime_oom                 ? "runtime heap"
+                        : e->kind == EXIT_OOM_KILLED   ? "memory_max"
+                                                       : "memory_restart";
+    char advice[200];
+    (void)snprintf(advice, sizeof(advice),
+                   "every instance grows at about %.1f MiB/s until %s ends it after ~%.1f s: a "
+                   "bigger limit only postpones the crash",
+                   rate / (1024.0 * 1024.0), limit, (double)life / 1000.0);
+    log_warnx("%s: leak suspected across instances: %s", svc->cfg->name, advice);
+    sup_event(svc->sup, svc, "leak-suspected",
+              json_pack("{s:s, s:f, s:I, s:I, s:s, s:f, s:s}", "scope", "across-instances",
+                        "rate_bytes_per_s", rate, "instances", (json_int_t)svc->mem_runs.count,
+                        "lifetime_ms", (json_int_t)life, "limit", limit, "eta_s",
+                        (double)life / 1000.0, "advice", advice),
+              false);
+}
+
+// What the breaker decided after a failure (or a clean exit under restart = always).
+static void after_failure(struct service *svc, bool failure)
+{
+    const struct exit_info *e = &svc->last_exit;
+    char why[200] = "";
+    bool det = false;
+    enum breaker_verdict v = failure ? policy_breaker(&svc->failures, svc->cfg->restart_max, why,
+                                                      sizeof(why), &det)
+                                     : BREAKER_RETRY;
+    if (v == BREAKER_OPEN || v == BREAKER_GIVE_UP) {
+        svc->crashloop = false;
+        service_settle(svc, SVC_FAILED, why);
+        return;
+    }
+    if (v == BREAKER_CRASHLOOP) {
+        svc->crashloop = true;
+        svc->deterministic = det;
+        (void)snprintf(svc->reason, sizeof(svc->reason), "%s (%s)", why, e->reason);
+    } else if (!svc->crashloop) {
+        svc->reason[0] = '\0';
+    }
+    enter_backoff(svc, svc->crashloop, failure);
+}
+
 // The instance is gone (main reaped, cgroup empty): decide what comes next.
 static void finish_instance(struct service *svc)
 {
@@ -445,10 +517,12 @@ static void finish_instance(struct service *svc)
         return; // the replacement failed: the old instance keeps serving
     }
     const struct exit_info *e = &svc->last_exit;
+    track_growth(svc);
     bool quick_guard = svc->guard_restart && svc->last_uptime_ms < DETERMINISTIC_WINDOW_MS;
     if (svc->restart_after && !svc->sup->shutting_down && !quick_guard) {
         if (!svc->guard_restart) {
             policy_ring_reset(&svc->failures); // an operator's restart starts afresh
+            svc->crashloop = false;
         }
         do_spawn(svc);
         return;
@@ -458,44 +532,54 @@ static void finish_instance(struct service *svc)
         // failure instead of replacing it in a tight loop
         policy_ring_push(&svc->failures, e, svc->last_uptime_ms);
         bool loop = svc->failures.count >= CRASHLOOP_FAILURES;
-        (void)snprintf(svc->reason, sizeof(svc->reason),
-                       loop ? "memory_restart fired %u times in a row, each within %u s of "
-                              "start: the service needs more than memory_restart to run"
-                            : "",
-                       svc->failures.count, DETERMINISTIC_WINDOW_MS / 1000);
-        enter_backoff(svc, loop, true); // like OOM kills: keeps backing off, never gives up
+        if (loop) {
+            svc->crashloop = true;
+            (void)snprintf(svc->reason, sizeof(svc->reason),
+                           "memory_restart fired %u times in a row, each within %u s of start",
+                           svc->failures.count, DETERMINISTIC_WINDOW_MS / 1000);
+        }
+        enter_backoff(svc, svc->crashloop, true); // like OOM kills: never gives up
         return;
     }
     if (svc->stop_requested || svc->sup->shutting_down) {
+        svc->crashloop = false;
         service_settle(svc, SVC_STOPPED, svc->stop_reason ? svc->stop_reason : "shutdown");
         return;
     }
     bool failure = policy_is_failure(e);
     if (svc->last_uptime_ms >= svc->cfg->stable_after_ms || !failure) {
         policy_ring_reset(&svc->failures); // stable long enough, or a clean exit
+        svc->crashloop = false;
     }
     if (failure) {
         policy_ring_push(&svc->failures, e, svc->last_uptime_ms);
     }
     if (!policy_should_restart(svc->cfg->restart, e)) {
+        svc->crashloop = false;
         service_settle(svc, failure ? SVC_FAILED : SVC_STOPPED,
                        failure ? e->reason : "exited cleanly; restart policy does not restart it");
         return;
     }
-    char why[200] = "";
-    enum breaker_verdict v =
-            failure ? policy_breaker(&svc->failures, svc->cfg->restart_max, why, sizeof(why))
-                    : BREAKER_RETRY;
-    if (v == BREAKER_OPEN || v == BREAKER_GIVE_UP) {
-        service_settle(svc, SVC_FAILED, why);
-        return;
-    }
-    if (v == BREAKER_CRASHLOOP) {
-        (void)snprintf(svc->reason, sizeof(svc->reason), "%s (%s)", why, e->reason);
-    } else {
+    after_failure(svc, failure);
+}
+
+/* The 1 s tick of a live instance (observe.c): its growth, and the end of a crash loop once
+ * an instance has stayed up for stable_after. */
+void service_tick(struct service *svc, uint64_t mem_bytes)
+{
+    uint64_t up = clock_mono_ms() - svc->start_mono_ms;
+    growth_add(&svc->growth, up, mem_bytes);
+    if (svc->crashloop && svc->state == SVC_RUNNING && up >= svc->cfg->stable_after_ms) {
+        unsigned n = svc->failures.count;
+        svc->crashloop = false;
+        svc->deterministic = false;
         svc->reason[0] = '\0';
+        policy_ring_reset(&svc->failures);
+        sup_event(svc->sup, svc, "stable",
+                  json_pack("{s:I, s:I}", "uptime_ms", (json_int_t)up, "failures_before",
+                            (json_int_t)n),
+                  false);
     }
-    enter_backoff(svc, v == BREAKER_CRASHLOOP, failure);
 }
 
 // Wait for the cgroup to be empty after the main process is gone, killing stragglers.
@@ -519,6 +603,17 @@ static void check_empty(struct service *svc)
     (void)timer_arm_ms(svc->timer_fd, EMPTY_CHECK_MS);
 }
 
+// The main process exited and left processes in its cgroup: name the biggest group (a
+// daemon's own name: "memcached", "nginx") before they are killed.
+static void name_left(struct service *svc)
+{
+    json_t *snap = guard_snapshot(svc);
+    json_t *top = json_array_get(json_object_get(snap, "top"), 0);
+    const char *cmd = json_string_value(json_object_get(top, "command"));
+    (void)snprintf(svc->left_top, sizeof(svc->left_top), "%s", cmd ? cmd : "");
+    json_decref(snap);
+}
+
 void service_reaped(struct service *svc, int wait_status)
 {
     svc->wait_status = wait_status;
@@ -534,9 +629,17 @@ static void on_main_exit(struct service *svc)
     service_close_fd(svc, &svc->pidfd);
     guard_stop(svc);
     uint64_t uptime = clock_mono_ms() - svc->start_mono_ms;
+    service_read_output(svc); // its last words, for the exit record
     // Read the counters (OOM kills, peak, processes left behind) before killing the rest,
     // so pids_at_exit says how many processes the main one left behind.
     (void)cgroup_stats(&sup->cgs, &svc->cg, &svc->last_stats);
+    uint64_t left = svc->last_stats.has_pids ? svc->last_stats.pids_current : 0;
+    svc->left_top[0] = '\0';
+    if (svc->stop_requested || svc->guard_reason) {
+        left = 0; // warden is ending it: what is left goes with the cgroup, as asked
+    } else if (left > 0) {
+        name_left(svc);
+    }
     (void)cgroup_kill(&sup->cgs, &svc->cg, SIGKILL);
     struct exit_facts f = {
             .wait_status = svc->wait_status,
@@ -548,6 +651,8 @@ static void on_main_exit(struct service *svc)
             .stop_reason = svc->stop_reason,
             .drain_expired = svc->drain_expired,
             .guard_reason = svc->guard_reason,
+            .runtime_oom = (int)svc->tail->oom_runtime,
+            .left_processes = left,
     };
     if (svc->last_stats.oom_kill_count < svc->oom_base) {
         f.oom_delta = 0;
@@ -563,6 +668,8 @@ static void operator_start(struct service *svc)
 {
     policy_ring_reset(&svc->failures); // an operator's start closes the breaker
     svc->reason[0] = '\0';
+    svc->crashloop = false;
+    svc->deterministic = false;
     do_spawn(svc);
 }
 
@@ -750,6 +857,7 @@ static void handle_waiting(struct service *svc, enum svc_event ev)
         }
         break;
     case SVC_EV_STOP:
+        svc->crashloop = false;
         service_settle(svc, SVC_STOPPED, "stop");
         break;
     case SVC_EV_EXEC_OK:

@@ -13,6 +13,7 @@
 
 #include "cgroup.h"
 #include "config.h"
+#include "growth.h"
 #include "guard.h"
 #include "history.h"
 #include "logs.h"
@@ -42,6 +43,7 @@ enum svc_event {
 };
 
 struct supervisor;
+struct outtail;
 
 struct service {
     struct supervisor *sup;
@@ -65,6 +67,18 @@ struct service {
     uint64_t oom_kills_total;
     uint64_t oom_base; /* cgroup oom_kill count when this instance started */
     struct failure_ring failures;
+    bool crashloop;              /* crash-looping: CRASHLOOP_FAILURES consecutive failures and not
+                                    yet stable_after of healthy uptime (a condition, not a state:
+                                    it holds while a brief instance runs) */
+    uint64_t runtime_oom_total;  /* instances ended by their runtime's own out-of-memory death */
+    uint64_t daemonized_total;   /* instances whose main process exited leaving processes behind */
+    bool deterministic;          /* the crash loop's last failures are alike and quick */
+    struct growth growth;        /* this instance's 1 s memory points (growth.h) */
+    struct growth_runs mem_runs; /* the newest instances ended by memory, growing linearly */
+    bool leak_across;            /* a leak across instances is suspected (journalled once) */
+    double leak_across_rate;     /* its rate, bytes/s, and how long each instance lives */
+    uint64_t leak_across_life_ms;
+    char left_top[64];           /* the last exit left processes: the top command ("memcached") */
     bool has_last_exit;
     struct exit_info last_exit;
     uint64_t last_exit_wall_ms;
@@ -107,6 +121,7 @@ struct service {
      * idle services stay on few pages) */
     struct linebuf *out_lb;
     struct linebuf *err_lb;
+    struct outtail *tail; /* the live instance's last output lines (outtail.h) */
 };
 
 const char *service_state_name(enum svc_state s);
@@ -124,6 +139,9 @@ void service_fini(struct service *svc);
 
 /* The state machine: every (state, event) pair is handled here. */
 void service_handle(struct service *svc, enum svc_event ev);
+
+/* The 1 s tick of a live instance with its memory usage (observe.c's history tick). */
+void service_tick(struct service *svc, uint64_t mem_bytes);
 
 /* Called by the reaper when svc's main pid was reaped. */
 void service_reaped(struct service *svc, int wait_status);

@@ -23,6 +23,9 @@ void service_name_oom_victim(struct service *svc);
 void service_open_log(struct service *svc, struct logfile *lf);
 int service_open_output(struct service *svc, int *out_w, int *err_w);
 void service_drain_output(struct service *svc);
+// What the instance wrote before its main process was reaped, read now (pipes stay open), so
+// that its exit record has its last lines.
+void service_read_output(struct service *svc);
 // Where a stream's lines go (warden's stdout/stderr, prefixed when shared; the log file).
 struct relay_out service_relay_for(const struct service *svc, bool is_out);
 // Watch svc->out_fd / err_fd with the live instance's relay.
@@ -30,6 +33,12 @@ void service_watch_output(struct service *svc);
 
 // service.c: start a new instance now (fresh cgroup, spawn, starting).
 void service_spawn_instance(struct service *svc);
+// service.c: an instance could not be started (what: the step, err: why): recorded as an
+// exec-failed exit and handed to the restart policy.
+void service_start_failed(struct service *svc, const char *what, int err);
+// service_status.c: the exit record's evidence, added to the journal's exit event ev: the
+// instance's last output lines and, for a runtime's own OOM death, its line.
+void service_exit_evidence(struct service *svc, json_t *ev);
 
 // service_overlap.c: overlap restart. possible: listen + ready, not overlapping already,
 // and for a guard's restart running for a while (else its backoff applies). begin: the running

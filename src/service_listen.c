@@ -19,8 +19,8 @@ void service_close_listen(struct service *svc)
 }
 
 // Bind the service's listen addresses (once: they stay open across restarts). On failure
-// nothing stays bound and the service fails at once with who holds the address: retrying
-// cannot free a port another program holds (incident 003: 8,414 restarts of exactly this).
+// nothing stays bound, the holder is named (incident 003: 8,414 restarts of a port conflict
+// nobody named), and the start is backed off like a failed one: the holder may exit.
 bool service_ensure_listening(struct service *svc)
 {
     const struct svc_config *c = svc->cfg;
@@ -40,15 +40,17 @@ bool service_ensure_listening(struct service *svc)
             listen_holder(&a, holder, sizeof(holder));
         }
         service_close_listen(svc);
-        char why[sizeof(svc->reason)];
-        int n = snprintf(why, sizeof(why), "port-conflict: unable to listen on %s: %s%s%s",
-                         c->listen[i], strerror(-fd), holder[0] ? "; held by " : "", holder);
-        (void)n;
+        char what[sizeof(svc->reason)];
+        int n = snprintf(what, sizeof(what), "listen on %s%s%s%s", c->listen[i],
+                         holder[0] ? " (held by " : "", holder, holder[0] ? ")" : "");
+        (void)n; // cut to fit: the event has the whole holder
         sup_event(svc->sup, svc, "port-conflict",
                   json_pack("{s:s, s:s, s:s}", "address", c->listen[i], "error",
                             strerrorname_np(-fd) ? strerrorname_np(-fd) : "?", "holder", holder),
                   true);
-        service_settle(svc, SVC_FAILED, why);
+        // Backed off like a failed start, naming the holder each time: the holder may go away
+        // (DESIGN "Crash loops"); restart_max is the user's give-up.
+        service_start_failed(svc, what, -fd);
         return false;
     }
     return true;

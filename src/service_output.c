@@ -13,6 +13,7 @@
 #include "log.h"
 #include "logfile.h"
 #include "loop.h"
+#include "outtail.h"
 #include "service_int.h"
 #include "supervisor.h"
 
@@ -42,7 +43,8 @@ struct relay_out service_relay_for(const struct service *svc, bool is_out)
 {
     return (struct relay_out){.out_fd = is_out ? STDOUT_FILENO : STDERR_FILENO,
                               .prefix = svc->sup->prefix_output ? svc->cfg->name : NULL,
-                              .lf = svc->log};
+                              .lf = svc->log,
+                              .tail = svc->tail};
 }
 
 static void on_log_timer(struct loop *loop, int fd, uint32_t events, void *ctx)
@@ -112,9 +114,10 @@ void service_watch_output(struct service *svc)
 int service_open_output(struct service *svc, int *out_w, int *err_w)
 {
     *out_w = *err_w = -1;
-    if (!svc->sup->prefix_output && !svc->log) {
-        return 0;
-    }
+    // Always through pipes, even with nothing to prefix or capture: the last lines of each
+    // instance are kept (outtail.h) for its exit record, and a runtime's own out-of-memory
+    // message is recognised in them.
+    outtail_reset(svc->tail);
     int po[2], pe[2];
     if (pipe2(po, O_CLOEXEC) < 0) {
         return -errno;
@@ -136,6 +139,18 @@ int service_open_output(struct service *svc, int *out_w, int *err_w)
     *err_w = pe[1];
     service_watch_output(svc);
     return 0;
+}
+
+void service_read_output(struct service *svc)
+{
+    for (int i = 0; i < 2; i++) {
+        bool is_out = i == 0;
+        int fd = is_out ? svc->out_fd : svc->err_fd;
+        if (fd >= 0) {
+            struct relay_out out = service_relay_for(svc, is_out);
+            (void)logs_relay(fd, &out, is_out ? svc->out_lb : svc->err_lb);
+        }
+    }
 }
 
 void service_drain_output(struct service *svc)

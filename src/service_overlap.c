@@ -62,6 +62,7 @@ static void relay(struct service *svc, struct retiree *r, bool is_out, bool flus
         return;
     }
     struct relay_out out = service_relay_for(svc, is_out);
+    out.tail = NULL; // the retiree's lines are not the live instance's tail
     int rc = logs_relay(*fd, &out, &r->lb[is_out ? 0 : 1]);
     if (rc != 0 || flush) {
         logs_flush(&out, &r->lb[is_out ? 0 : 1]);
@@ -210,6 +211,7 @@ bool service_overlap_restore(struct service *svc)
     svc->cg_gen ^= 1u;
     for (int i = 0; i < 2; i++) {
         struct relay_out out = service_relay_for(svc, i == 0);
+        out.tail = NULL;
         logs_flush(&out, &r->lb[i]); // a partial line: out now, the live buffers take over
     }
     svc->out_fd = r->out_fd;

@@ -10,6 +10,7 @@
 #include "kmsg.h"
 #include "logfile.h"
 #include "loop.h"
+#include "outtail.h"
 #include "service.h"
 #include "service_int.h"
 #include "supervisor.h"
@@ -64,6 +65,12 @@ json_t *service_status_json(struct service *svc)
     (void)json_object_set_new(o, "uptime_s", json_real(up));
     if (svc->reason[0]) {
         (void)json_object_set_new(o, "reason", json_string(svc->reason));
+    }
+    // a condition of the service, not a state: it holds while a brief instance runs, until
+    // one has stayed up for stable_after
+    (void)json_object_set_new(o, "crash_looping", json_boolean(svc->crashloop));
+    if (svc->crashloop) {
+        (void)json_object_set_new(o, "deterministic", json_boolean(svc->deterministic));
     }
     if (svc->state == SVC_BACKOFF || svc->state == SVC_CRASHLOOP) {
         uint64_t now = clock_mono_ms();
@@ -152,7 +159,62 @@ json_t *service_exit_json(const struct service *svc)
         (void)json_object_set_new(o, "pids_at_exit", json_integer((json_int_t)st->pids_current));
         (void)json_object_set_new(o, "pids_max_hits", json_integer((json_int_t)st->pids_max_hits));
     }
+    if (e->left_processes) {
+        (void)json_object_set_new(o, "left_processes",
+                                  json_integer((json_int_t)e->left_processes));
+        (void)json_object_set_new(o, "left_command", json_string(svc->left_top));
+    }
+    if (e->daemonized) {
+        (void)json_object_set_new(o, "daemonized", json_true());
+    }
+    if (e->runtime_oom) {
+        (void)json_object_set_new(o, "runtime_oom",
+                                  json_pack("{s:s}", "runtime",
+                                            outtail_runtime_name((enum runtime_kind)e->runtime_oom)));
+    }
     return o;
+}
+
+// A string jansson takes: lines are bytes from a program, perhaps not UTF-8 (a latin-1 log,
+// a binary dump); invalid bytes become '?'.
+static json_t *line_json(const char *line, size_t len)
+{
+    json_t *v = json_stringn(line, len);
+    if (v) {
+        return v;
+    }
+    char buf[OUTTAIL_LINE_MAX];
+    size_t n = len < sizeof(buf) ? len : sizeof(buf);
+    for (size_t i = 0; i < n; i++) {
+        buf[i] = (unsigned char)line[i] < 0x80 ? line[i] : '?';
+    }
+    return json_stringn(buf, n);
+}
+
+void service_exit_evidence(struct service *svc, json_t *ev)
+{
+    const struct exit_info *e = &svc->last_exit;
+    const struct outtail *t = svc->tail;
+    if (e->runtime_oom && t->oom_line[0]) {
+        json_t *r = json_object_get(ev, "runtime_oom");
+        (void)json_object_set_new(r, "line", line_json(t->oom_line, strlen(t->oom_line)));
+    }
+    if (t->bind_error && svc->cfg->listen_count) {
+        (void)json_object_set_new(ev, "bind_error", line_json(t->bind_line, strlen(t->bind_line)));
+    }
+    if (!policy_is_failure(e) || t->count == 0) {
+        return; // a clean exit or a stop: its output is in the log, not evidence
+    }
+    json_t *tail = json_array();
+    for (unsigned i = 0; i < t->count; i++) {
+        const char *line;
+        size_t len;
+        if (outtail_line(t, i, &line, &len)) {
+            (void)json_array_append_new(tail, line_json(line, len));
+        }
+    }
+    (void)json_object_set_new(ev, "tail", tail);
+    (void)json_object_set_new(ev, "tail_lines_seen", json_integer((json_int_t)t->seen));
 }
 
 // The cgroup path the kernel's log names for this instance: below its hierarchy's mount.

@@ -35,12 +35,15 @@ wait_until 10 "[ \$(grep -c 'grandchild=' '$L') -ge 2 ]" || fail "act did not st
 fd3b=$(grep 'fd3=' "$L" | tail -n 1 | sed 's/.*fd3=\([^ ]*\).*/\1/')
 [ "$fd3" = "$fd3b" ] || fail "a new socket after restart: $fd3 then $fd3b"
 
-# the port is taken: a second warden fails at once and names the holder (the daemon)
-out=$(WARDEN_SOCKET="$T/w2.sock" "$WARDEN" run --state-dir "$T/s2" --listen "tcp:127.0.0.1:$port" -- sleep 100 2>&1)
+# the port is taken: a second warden names the holder (the daemon) at every try and keeps
+# backing off (the holder may go away); restart_max is the user's give-up
+out=$(WARDEN_SOCKET="$T/w2.sock" "$WARDEN" run --state-dir "$T/s2" --backoff 50ms..100ms --restart-max 3 \
+      --listen "tcp:127.0.0.1:$port" -- sleep 100 2>&1)
 rc=$?
-[ $rc -eq 1 ] || fail "second warden on a held port exited $rc: $out"
-echo "$out" | grep -q "port-conflict: unable to listen on tcp:127.0.0.1:$port: Address already in use; held by pid $DAEMON_PID (.*warden daemon" ||
-    fail "conflict not explained: $out"
+[ $rc -ne 0 ] || fail "second warden on a held port exited $rc: $out"
+[ "$(echo "$out" | grep -c "exec-failed: listen on tcp:127.0.0.1:$port (held by pid $DAEMON_PID (.*warden daemon.*)) failed: Address already in use")" -ge 3 ] ||
+    fail "conflict not explained at each try: $out"
+echo "$out" | grep -q "gave up after 3 consecutive failures (restart_max = 3)" || fail "no give-up: $out"
 "$WARDEN" check -c "$conf" >/dev/null 2>"$T/check.err"; rc=$?
 [ $rc -eq 1 ] && grep -q "listen: tcp:127.0.0.1:$port: Address already in use; held by pid $DAEMON_PID" "$T/check.err" ||
     fail "check: rc $rc, $(cat "$T/check.err")"

@@ -10,6 +10,7 @@ conf=$(write_conf metrics <<EOF
 [service crasher]
 command = /bin/sh -c "exit 3"
 backoff = 20ms..50ms
+restart_max = 5
 memory_max = 64M
 pids_max = 100
 

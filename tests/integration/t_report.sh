@@ -15,6 +15,7 @@ backoff = 50ms..100ms
 [service crasher]
 command = /bin/sh -c "exit 3"
 backoff = 20ms..50ms
+restart_max = 5
 
 [service noexec]
 command = /nonexistent/server --port 1

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Tests of metrics.c and metrics_server.c: the exposition of a two-service snapshot (exact
 // lines, label escaping, left-out unset limits and leak series, families grouped with HELP
-// and TYPE first), every too-small buffer size, float spelling; the address parser on good
+// and TYPE first), the crash-loop gauge following its condition rather than the state name,
+// every too-small buffer size, float spelling; the address parser on good
 // and hostile forms; and the HTTP server driven by a poll loop in this process against
 // non-blocking client sockets: 200/404/405/500, HEAD, the connection cap (the 9th is closed
 // and counted), timeouts and bind errors. With METRICS_SAMPLE_OUT=FILE the sample exposition
@@ -50,9 +51,12 @@ static const struct metrics_service sample_services[] = {
                 .pids_limit = 512,
                 .restarts_total = 3,
                 .oom_kills_total = 1,
+                .runtime_ooms_total = 6,
+                .daemonized_total = 0,
                 .memory_restarts_total = 2,
                 .process_storms_total = 0,
                 .exits_total = 4,
+                .crash_looping = false,
                 .leak_suspected = true,
                 .leak_bytes_per_second = 8192,
                 .leak_seconds_to_limit = 65536,
@@ -67,6 +71,8 @@ static const struct metrics_service sample_services[] = {
                 .pids = 0,
                 .restarts_total = UINT64_MAX, // integers stay exact, no float rounding
                 .exits_total = 5,
+                .daemonized_total = 5,
+                .crash_looping = true,
                 .leak_suspected = false,
                 .leak_bytes_per_second = 123, // ignored: not suspected
                 .leak_seconds_to_limit = 456,
@@ -137,6 +143,10 @@ static void test_format_sample(void **state)
     assert_line(buf, "warden_service_leak_seconds_to_limit{service=\"api\"} 65536");
     assert_line(buf, "# TYPE warden_service_oom_kills_total counter");
     assert_line(buf, "warden_service_oom_kills_total{service=\"api\"} 1");
+    assert_line(buf, "# TYPE warden_service_runtime_oom_kills_total counter");
+    assert_line(buf, "warden_service_runtime_oom_kills_total{service=\"api\"} 6");
+    assert_line(buf, "# TYPE warden_service_daemonized_total counter");
+    assert_line(buf, "warden_service_daemonized_total{service=\"api\"} 0");
     // the second service: escaped name, crash-looping, no limits, no leak
     const char *w = "{service=\"we\\\"ird\\\\name\\nx\"";
     char line[256];
@@ -149,6 +159,10 @@ static void test_format_sample(void **state)
     (void)snprintf(line, sizeof(line), "warden_service_restarts_total%s} 18446744073709551615", w);
     assert_line(buf, line);
     (void)snprintf(line, sizeof(line), "warden_service_leak_suspected%s} 0", w);
+    assert_line(buf, line);
+    (void)snprintf(line, sizeof(line), "warden_service_runtime_oom_kills_total%s} 0", w);
+    assert_line(buf, line);
+    (void)snprintf(line, sizeof(line), "warden_service_daemonized_total%s} 5", w);
     assert_line(buf, line);
     (void)snprintf(line, sizeof(line), "warden_service_memory_limit_bytes%s", w);
     assert_no(buf, line);
@@ -284,6 +298,38 @@ static void test_format_values(void **state)
     assert_line(buf, "warden_service_uptime_seconds{service=\"x\"} 0.30000000000000004");
     assert_line(buf, "warden_start_time_seconds -Inf");
     assert_line(buf, "warden_service_leak_bytes_per_second{service=\"x\"} -2.5e-300");
+}
+
+// warden_service_crash_looping follows the crash_looping condition, whatever the state
+// string: 1 through the brief "running"/"starting"/"backoff" moments of a crash loop, 0 once
+// stable even if a state name says otherwise. The state gauge still follows the state.
+static void test_format_crash_looping_condition(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *state;
+        bool looping;
+    } rows[] = {
+            {"running", true},  {"starting", true},       {"backoff", true},
+            {"failed", true},   {"crash-looping", true},  {"running", false},
+            {"backoff", false}, {"crash-looping", false}, {NULL, true},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        struct metrics_service sv = {
+                .name = "db", .state = rows[i].state, .crash_looping = rows[i].looping};
+        struct metrics_snapshot s = {
+                .services = &sv, .nservices = 1, .version = "v", .cgroup_mode = "hybrid"};
+        assert_true(metrics_format(&s, buf, sizeof(buf)) > 0);
+        char line[128];
+        (void)snprintf(line, sizeof(line), "warden_service_crash_looping{service=\"db\"} %d",
+                       rows[i].looping ? 1 : 0);
+        assert_line(buf, line);
+        if (rows[i].state) {
+            (void)snprintf(line, sizeof(line),
+                           "warden_service_state{service=\"db\",state=\"%s\"} 1", rows[i].state);
+            assert_line(buf, line);
+        }
+    }
 }
 
 static void test_format_no_services(void **state)
@@ -751,6 +797,7 @@ int main(void)
             cmocka_unit_test(test_format_grouped),
             cmocka_unit_test(test_format_every_small_size),
             cmocka_unit_test(test_format_values),
+            cmocka_unit_test(test_format_crash_looping_condition),
             cmocka_unit_test(test_format_no_services),
             cmocka_unit_test(test_write_sample),
             cmocka_unit_test(test_parse_addr),

@@ -365,13 +365,15 @@ static struct exit_info exec_failed(int err)
     return e;
 }
 
+static bool last_det; // the deterministic flag of the last push_and_decide
+
 static enum breaker_verdict push_and_decide(struct failure_ring *r, struct exit_info e,
                                             uint64_t uptime_ms, uint64_t restart_max, char *why,
                                             unsigned why_len)
 {
     policy_ring_push(r, &e, uptime_ms);
     why[0] = '\0';
-    return policy_breaker(r, restart_max, why, why_len);
+    return policy_breaker(r, restart_max, why, why_len, &last_det);
 }
 
 static void test_breaker_identical_quick_exits(void **state)
@@ -383,7 +385,9 @@ static void test_breaker_identical_quick_exits(void **state)
     for (int i = 1; i <= 4; i++) {
         assert_int_equal(push_and_decide(&r, exited(3), 100, 0, why, sizeof(why)), BREAKER_RETRY);
     }
-    assert_int_equal(push_and_decide(&r, exited(3), 100, 0, why, sizeof(why)), BREAKER_OPEN);
+    // alike quick exits are crash-looping and said to be deterministic, but keep backing off
+    assert_int_equal(push_and_decide(&r, exited(3), 100, 0, why, sizeof(why)), BREAKER_CRASHLOOP);
+    assert_true(last_det);
     assert_non_null(strstr(why, "deterministic"));
     assert_non_null(strstr(why, "exit code 3"));
     assert_non_null(strstr(why, "5 times"));
@@ -400,7 +404,8 @@ static void test_breaker_identical_signals(void **state)
     for (int i = 0; i < 5; i++) {
         v = push_and_decide(&r, killed(SIGSEGV, 0), 50, 0, why, sizeof(why));
     }
-    assert_int_equal(v, BREAKER_OPEN);
+    assert_int_equal(v, BREAKER_CRASHLOOP);
+    assert_true(last_det);
     assert_non_null(strstr(why, "deterministic"));
     assert_non_null(strstr(why, "signal 11"));
 }
@@ -444,6 +449,7 @@ static void test_breaker_one_slow(void **state)
             v = push_and_decide(&r, exited(3), i == slow ? 20000 : 100, 0, why, sizeof(why));
         }
         assert_int_equal(v, BREAKER_CRASHLOOP);
+        assert_false(last_det);
     }
     // the window's edge: DETERMINISTIC_WINDOW_MS itself is not quick
     struct failure_ring r;
@@ -458,7 +464,8 @@ static void test_breaker_one_slow(void **state)
     for (int i = 0; i < 5; i++) {
         v = push_and_decide(&r, exited(3), DETERMINISTIC_WINDOW_MS - 1, 0, why, sizeof(why));
     }
-    assert_int_equal(v, BREAKER_OPEN);
+    assert_int_equal(v, BREAKER_CRASHLOOP);
+    assert_true(last_det);
 }
 
 static void test_breaker_oom_never_opens(void **state)
@@ -546,7 +553,8 @@ static void test_ring_wraps(void **state)
     enum breaker_verdict v = BREAKER_RETRY;
     for (int i = 0; i < 5; i++) {
         v = push_and_decide(&r, exited(42), 100, 0, why, sizeof(why));
-        assert_int_equal(v, i < 4 ? BREAKER_CRASHLOOP : BREAKER_OPEN);
+        assert_int_equal(v, BREAKER_CRASHLOOP);
+        assert_true(last_det == (i == 4));
     }
     assert_int_equal(r.count, 12);
     assert_non_null(strstr(why, "exit code 42"));
@@ -562,7 +570,9 @@ static void test_ring_wraps(void **state)
     // a short why buffer is cut, never overrun
     char tiny[16];
     memset(tiny, 'x', sizeof(tiny));
-    assert_int_equal(policy_breaker(&r, 0, tiny, 8), BREAKER_CRASHLOOP);
+    bool det = true;
+    assert_int_equal(policy_breaker(&r, 0, tiny, 8, &det), BREAKER_CRASHLOOP);
+    assert_false(det);
     assert_int_equal(strlen(tiny), 7);
     assert_int_equal(tiny[8], 'x');
 }
@@ -575,7 +585,9 @@ static void test_ring_reset(void **state)
     policy_ring_reset(&r);
     assert_int_equal(r.count, 0);
     char why[200] = "untouched";
-    assert_int_equal(policy_breaker(&r, 1, why, sizeof(why)), BREAKER_RETRY);
+    bool det = true;
+    assert_int_equal(policy_breaker(&r, 1, why, sizeof(why), &det), BREAKER_RETRY);
+    assert_false(det);
     for (int i = 0; i < 4; i++) {
         (void)push_and_decide(&r, exited(3), 100, 0, why, sizeof(why));
     }
@@ -585,7 +597,8 @@ static void test_ring_reset(void **state)
     for (int i = 0; i < 4; i++) {
         assert_int_equal(push_and_decide(&r, exited(3), 100, 0, why, sizeof(why)), BREAKER_RETRY);
     }
-    assert_int_equal(push_and_decide(&r, exited(3), 100, 0, why, sizeof(why)), BREAKER_OPEN);
+    assert_int_equal(push_and_decide(&r, exited(3), 100, 0, why, sizeof(why)), BREAKER_CRASHLOOP);
+    assert_true(last_det);
 }
 
 static void test_ring_count_saturates(void **state)
@@ -636,7 +649,74 @@ static void test_ring_saturated_order(void **state)
         policy_ring_push(&r, &code, 10);
     }
     char why[200];
-    assert_int_equal(policy_breaker(&r, 0, why, sizeof(why)), BREAKER_CRASHLOOP);
+    bool det;
+    assert_int_equal(policy_breaker(&r, 0, why, sizeof(why), &det), BREAKER_CRASHLOOP);
+}
+
+// Issue 11: only exec errors no retry can fix open the breaker; a runtime's own heap death
+// is a memory death (never deterministic); a daemonizing exit 0 is a failure.
+static void test_breaker_retry_judgement(void **state)
+{
+    (void)state;
+    char why[200];
+    struct failure_ring r;
+    static const int transient[] = {EAGAIN, ENOMEM, EINTR, EADDRINUSE, EMFILE};
+    for (size_t k = 0; k < sizeof(transient) / sizeof(transient[0]); k++) {
+        policy_ring_reset(&r);
+        for (int i = 0; i < 50; i++) {
+            enum breaker_verdict v =
+                    push_and_decide(&r, exec_failed(transient[k]), 0, 0, why, sizeof(why));
+            assert_int_not_equal(v, BREAKER_OPEN);
+        }
+    }
+    static const int permanent[] = {ENOENT, EACCES, ENOEXEC, ENOTDIR};
+    for (size_t k = 0; k < sizeof(permanent) / sizeof(permanent[0]); k++) {
+        policy_ring_reset(&r);
+        enum breaker_verdict v = BREAKER_RETRY;
+        for (unsigned i = 0; i < EXEC_FAIL_BREAKER; i++) {
+            v = push_and_decide(&r, exec_failed(permanent[k]), 0, 0, why, sizeof(why));
+        }
+        assert_int_equal(v, BREAKER_OPEN);
+    }
+    // V8 aborting on its heap limit, 20 times within a second of start: never deterministic
+    struct exit_facts f = {.wait_status = SIGABRT, .runtime_oom = 1};
+    struct exit_info e;
+    policy_classify(&f, &e);
+    assert_int_equal(e.kind, EXIT_KILLED);
+    assert_int_equal(e.runtime_oom, 1);
+    assert_true(policy_is_memory_death(&e));
+    assert_true(policy_is_failure(&e));
+    assert_non_null(strstr(e.reason, "node runtime ran out of memory"));
+    policy_ring_reset(&r);
+    for (int i = 0; i < 20; i++) {
+        enum breaker_verdict v = push_and_decide(&r, e, 300, 0, why, sizeof(why));
+        assert_int_equal(v, i < 4 ? BREAKER_RETRY : BREAKER_CRASHLOOP);
+        assert_false(last_det);
+    }
+    // Python's MemoryError ends in exit code 1: still a memory death
+    struct exit_facts py = {.wait_status = 1 << 8, .runtime_oom = 4};
+    policy_classify(&py, &e);
+    assert_int_equal(e.kind, EXIT_EXITED);
+    assert_true(policy_is_memory_death(&e));
+    // a runtime OOM line in an instance warden stopped does not make the stop a failure
+    struct exit_facts stopped = {.wait_status = SIGTERM, .runtime_oom = 1, .stop_requested = true};
+    policy_classify(&stopped, &e);
+    assert_int_equal(e.runtime_oom, 0);
+    // exit 0 leaving processes: daemonized, a failure for restart = always
+    struct exit_facts d = {.wait_status = 0, .left_processes = 3};
+    policy_classify(&d, &e);
+    assert_true(e.daemonized);
+    assert_true(policy_is_failure(&e));
+    assert_non_null(strstr(e.reason, "left 3 processes"));
+    // exit 1 leaving processes: an ordinary failure, processes counted
+    struct exit_facts d1 = {.wait_status = 1 << 8, .left_processes = 2};
+    policy_classify(&d1, &e);
+    assert_false(e.daemonized);
+    assert_int_equal(e.left_processes, 2);
+    // an out-of-range runtime is ignored
+    struct exit_facts bad = {.wait_status = SIGABRT, .runtime_oom = 99};
+    policy_classify(&bad, &e);
+    assert_int_equal(e.runtime_oom, 0);
 }
 
 int main(void)
@@ -658,6 +738,7 @@ int main(void)
             cmocka_unit_test(test_breaker_oom_never_opens),
             cmocka_unit_test(test_breaker_exec_failures),
             cmocka_unit_test(test_breaker_restart_max),
+            cmocka_unit_test(test_breaker_retry_judgement),
             cmocka_unit_test(test_ring_wraps),
             cmocka_unit_test(test_ring_reset),
             cmocka_unit_test(test_ring_count_saturates),
