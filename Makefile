@@ -71,7 +71,7 @@ all: $(BUILD)/warden $(HELPER_BINS) $(EXAMPLE_BINS)
 # in the daemon for nothing. The libraries are named twice: the second time for what only
 # the cold objects need.
 COLD_NAMES := cli_client cli_logs cli_report logfile_read metrics_server report report_html \
-              report_rec report_text report_util report_judge \
+              report_marks report_rec report_svg report_text report_util report_judge \
               metrics reload listen
 COLD_OBJS  := $(COLD_NAMES:%=$(BUILD)/%.o)
 HOT_OBJS   := $(filter-out $(COLD_OBJS),$(OBJS))
