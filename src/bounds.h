@@ -56,11 +56,13 @@
 #define LEAK_POINTS                60u   /* minima kept for the trend (one per LEAK_WINDOW) */
 #define LEAK_WINDOW_SAMPLES        10u   /* 1 s samples per minimum: a 10 s window */
 #define GROWTH_POINTS              8u    /* 1 s points kept per instance for its growth */
-#define LEAK_RUNS                  3u    /* instances in a row ended by memory, each growing
-                                            at a like rate, make a leak across instances */
+#define LEAK_RUNS                                                                                  \
+    3u /* instances in a row ended by memory, each growing                                         \
+          at a like rate, make a leak across instances */
 
-#define SPAWN_ENV_MAX          1024u /* environment entries a service is given (warden's own) */
-#define RUNTIME_HEAP_VAR_BYTES 4096u /* one NODE_OPTIONS= or JAVA_TOOL_OPTIONS= entry that
-                                        runtime_heap = auto merges into, incl. NUL */
+/* environment entries passed to a service (warden's own), and one NODE_OPTIONS= or
+ * JAVA_TOOL_OPTIONS= entry runtime_heap = auto merges its flags into, NUL included */
+#define SPAWN_ENV_MAX          1024u
+#define RUNTIME_HEAP_VAR_BYTES 4096u
 
 #endif

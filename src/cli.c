@@ -67,6 +67,8 @@ static const char run_usage[] =
         "                         (repeatable; the socket stays open across restarts)\n"
         "  --log-max SIZExN|off   capture output to STATE_DIR/logs (default 16M x 4)\n"
         "  --log-rate N/s[,S/s]   lines (and bytes) per second kept (default 1000/s, 1M/s)\n"
+        "  --runtime-heap MODE    auto: give Node, Go and the JVM a heap cap from\n"
+        "                         --memory-restart (else --memory-max); off (default)\n"
         "  --state-dir DIR        journal directory root (default $WARDEN_STATE_DIR or "
         "/var/lib/warden)\n"
         "  --socket PATH          control socket (default $WARDEN_SOCKET or /run/warden.sock)\n";
@@ -326,6 +328,8 @@ static int run_option(int ch, const char *arg, struct warden_config *cfg, struct
         return config_parse_log_max(sc, arg, &eb) ? bad_opt("--log-max", &eb) : 0;
     case 'l':
         return config_parse_log_rate(sc, arg, &eb) ? bad_opt("--log-rate", &eb) : 0;
+    case 'j':
+        return config_parse_runtime_heap(sc, arg, &eb) ? bad_opt("--runtime-heap", &eb) : 0;
     case 'u':
         (void)snprintf(sc->user, sizeof(sc->user), "%s", arg);
         sc->has_user = true;
@@ -404,6 +408,7 @@ int cli_run(int argc, char **argv)
                                          {"log-max", required_argument, NULL, 'L'},
                                          {"listen", required_argument, NULL, 'A'},
                                          {"log-rate", required_argument, NULL, 'l'},
+                                         {"runtime-heap", required_argument, NULL, 'j'},
                                          {"state-dir", required_argument, NULL, 'S'},
                                          {"socket", required_argument, NULL, 'k'},
                                          {"debug", no_argument, NULL, 'D'},

@@ -607,12 +607,12 @@ bool config_service_equal(const struct svc_config *a, const struct svc_config *b
 #define SAME(f) (a->f == b->f)
     return str_eq(a->name, b->name) && str_eq(a->command, b->command) && SAME(shell) &&
            SAME(has_user) && str_eq(a->user, b->user) && SAME(uid) && SAME(gid) &&
-           SAME(memory_max_bytes) && SAME(pids_max) && SAME(restart) && SAME(backoff_min_ms) &&
-           SAME(backoff_max_ms) && SAME(stable_after_ms) && SAME(drain_ms) && SAME(restart_max) &&
-           SAME(memory_restart_bytes) && SAME(memory_high_bytes) && SAME(pids_warn) &&
-           SAME(pids_kill) && SAME(fork_rate) && SAME(priority) && SAME(log_max_bytes) &&
-           SAME(log_max_count) && SAME(log_rate_lines) && SAME(log_rate_bytes) &&
-           !config_listen_differs(a, b) && SAME(ready) && str_eq(a->ready_path, b->ready_path) &&
-           SAME(start_timeout_ms) && SAME(watchdog_ms);
+           SAME(memory_max_bytes) && SAME(runtime_heap) && SAME(pids_max) && SAME(restart) &&
+           SAME(backoff_min_ms) && SAME(backoff_max_ms) && SAME(stable_after_ms) &&
+           SAME(drain_ms) && SAME(restart_max) && SAME(memory_restart_bytes) &&
+           SAME(memory_high_bytes) && SAME(pids_warn) && SAME(pids_kill) && SAME(fork_rate) &&
+           SAME(priority) && SAME(log_max_bytes) && SAME(log_max_count) && SAME(log_rate_lines) &&
+           SAME(log_rate_bytes) && !config_listen_differs(a, b) && SAME(ready) &&
+           str_eq(a->ready_path, b->ready_path) && SAME(start_timeout_ms) && SAME(watchdog_ms);
 #undef SAME
 }

@@ -34,6 +34,13 @@ struct config_arena {
 /* n bytes aligned for a pointer, from a; NULL when a is full. */
 void *config_arena_alloc(struct config_arena *a, size_t n);
 
+/* runtime_heap = off | auto: whether warden gives Node, Go and the JVM a heap cap derived
+ * from memory_restart (else memory_max) through their environment (runtime_heap.h). */
+enum runtime_heap_mode {
+    RUNTIME_HEAP_OFF,
+    RUNTIME_HEAP_AUTO,
+};
+
 /* How warden learns that an instance is ready (`ready =`). */
 enum ready_kind {
     READY_NONE,   /* when exec succeeds */
@@ -83,6 +90,8 @@ struct svc_config {
     uint64_t start_timeout_ms; /* not ready by then: the instance is killed, a failure */
     uint64_t watchdog_ms;      /* 0: off; else WATCHDOG=1 must come at least this often */
     int ready_line;            /* line of `ready =`, for messages */
+    /* heap caps for Node, Go and the JVM from memory_restart / memory_max (default off) */
+    enum runtime_heap_mode runtime_heap;
 };
 
 struct warden_config {
@@ -149,6 +158,10 @@ int config_add_listen(struct config_arena *a, struct svc_config *sc, const char 
 /* ready = none | notify | tcp | http:/PATH into sc (path copied into a). 0 or -EINVAL. */
 int config_parse_ready(struct config_arena *a, struct svc_config *sc, const char *value,
                        struct errbuf *eb);
+
+/* runtime_heap = off | auto into sc (also `warden run --runtime-heap`). 0 or -EINVAL with eb
+ * naming the accepted forms. */
+int config_parse_runtime_heap(struct svc_config *sc, const char *value, struct errbuf *eb);
 
 /* Do two services run the same way (every key the same; line numbers aside)? Pure. */
 bool config_service_equal(const struct svc_config *a, const struct svc_config *b);

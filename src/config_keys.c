@@ -53,6 +53,8 @@ const struct key_def config_keys[] = {
         {"ready", SECT_SERVICE, VAL_READY, S(ready), 0, 0},
         {"start_timeout", SECT_SERVICE, VAL_DURATION, S(start_timeout_ms), 100, 86400000},
         {"watchdog", SECT_SERVICE, VAL_DURATION, S(watchdog_ms), 100, 86400000},
+        // a keyword like restart: VAL_POLICY, told apart by its field in config_set_value
+        {"runtime_heap", SECT_SERVICE, VAL_POLICY, S(runtime_heap), 0, 0},
         {"min_available", SECT_HOST, VAL_SIZE, W(host_min_available_bytes), 1, UINT64_MAX},
         {"max_pressure", SECT_HOST, VAL_PRESSURE, W(host_max_pressure_pct), 1, 100},
 };
@@ -133,6 +135,20 @@ static int set_restart(struct svc_config *sc, const char *value, struct errbuf *
         sc->restart = RESTART_NEVER;
     } else {
         return bad_value(eb, "policy", value, "unknown", "always, on-failure or never");
+    }
+    return 0;
+}
+
+int config_parse_runtime_heap(struct svc_config *sc, const char *value, struct errbuf *eb)
+{
+    if (strcmp(value, "off") == 0) {
+        sc->runtime_heap = RUNTIME_HEAP_OFF;
+    } else if (strcmp(value, "auto") == 0) {
+        sc->runtime_heap = RUNTIME_HEAP_AUTO;
+    } else {
+        return bad_value(eb, "runtime_heap", value, "unknown",
+                         "auto (a heap cap for Node, Go and the JVM from memory_restart, else "
+                         "memory_max) or off");
     }
     return 0;
 }
@@ -317,7 +333,8 @@ int config_set_value(struct warden_config *cfg, struct svc_config *sc, const str
     case VAL_USER:
         return set_user(sc, value, eb);
     case VAL_POLICY:
-        return set_restart(sc, value, eb);
+        return def->offset == S(runtime_heap) ? config_parse_runtime_heap(sc, value, eb)
+                                              : set_restart(sc, value, eb);
     case VAL_LOG_MAX:
         return config_parse_log_max(sc, value, eb);
     case VAL_LOG_RATE:
