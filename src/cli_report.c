@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -19,6 +20,7 @@
 #include "journal.h"
 #include "loop.h"
 #include "report.h"
+#include "runtime_heap.h"
 
 #define REPORT_EVENTS_MAX 4096u // newest events kept per service (a ring while reading)
 
@@ -215,6 +217,27 @@ static int report_one(const struct report_opts *o, const char *state_dir,
     if (bad) {
         (void)fprintf(stderr, "warden: report: skipped %llu unreadable journal lines\n",
                       (unsigned long long)bad);
+    }
+    static struct runtime_heap_plan plan; // 12 kB, once per report
+    struct runtime_heap_cap cap;
+    if (sc) {
+        extern char **environ; // the report's own: the daemon's may differ (status says)
+        long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+        struct runtime_heap_input hin = {
+                .argv = sc->argv,
+                .envp = environ,
+                .memory_max_bytes = sc->memory_max_bytes,
+                .memory_restart_bytes = sc->memory_restart_bytes,
+                .host_memory_bytes = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0,
+                .heap_auto = sc->runtime_heap == RUNTIME_HEAP_AUTO,
+        };
+        if (runtime_heap_cap(&hin, RUNTIME_UNKNOWN, &cap) == 0) {
+            in.heap_cap_bytes = cap.cap_bytes;
+            in.heap_cap_source = cap.source;
+        }
+        if (runtime_heap_plan(&hin, &plan) == 0 && !plan.node.left) {
+            in.heap_auto_flag = plan.node.flag;
+        }
     }
     struct report_point *fine = NULL;
     struct report_minute *coarse = NULL;

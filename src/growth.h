@@ -36,9 +36,9 @@ bool growth_linear(const struct growth *g, uint64_t end_ms, uint64_t end_bytes, 
 
 /* The newest instances ended by memory (memory_restart, an OOM kill, a runtime OOM). */
 struct growth_runs {
-    double rate[LEAK_RUNS];    /* bytes/s */
+    double rate[LEAK_RUNS]; /* bytes/s */
     uint64_t life_ms[LEAK_RUNS];
-    unsigned count;            /* consecutive such instances (saturating) */
+    unsigned count; /* consecutive such instances (saturating) */
     unsigned next;
 };
 

@@ -124,6 +124,7 @@ void guard_start(struct service *svc)
 {
     struct guard *g = &svc->guard;
     const struct svc_config *c = svc->cfg;
+    g->mem_seen_max = 0; // the last instance's peak is not this one's (history's peak column)
     if (g->sample_fd < 0) {
         return;
     }
@@ -242,16 +243,48 @@ static void check_fork_failures(struct service *svc, uint64_t now_ms)
               false);
 }
 
+uint64_t guard_binding_limit(const struct service *svc, const char **name)
+{
+    const struct svc_config *c = svc->cfg;
+    uint64_t best = 0;
+    const char *which = NULL;
+    const struct {
+        uint64_t bytes;
+        const char *name;
+    } limits[] = {
+            {svc->heap_cap_bytes, "runtime heap"},
+            {c->memory_restart_bytes, "memory_restart"},
+            {c->memory_max_bytes, "memory_max"},
+    };
+    for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+        if (limits[i].bytes && (!best || limits[i].bytes < best)) {
+            best = limits[i].bytes;
+            which = limits[i].name;
+        }
+    }
+    if (name) {
+        *name = which;
+    }
+    return best;
+}
+
 static void check_leak(struct service *svc, uint64_t now_ms, uint64_t mem)
 {
     struct guard *g = &svc->guard;
     const struct svc_config *c = svc->cfg;
-    if (!trend_add(&g->trend, now_ms, mem) || g->leak_reported) {
+    if (!trend_add(&g->trend, now_ms, mem)) {
         return;
     }
-    uint64_t limit = c->memory_restart_bytes ? c->memory_restart_bytes : c->memory_max_bytes;
+    uint64_t limit = guard_binding_limit(svc, NULL);
     struct trend_fit fit;
-    if (!trend_fit(&g->trend, 6, limit, &fit) || !trend_is_leak(&fit)) {
+    bool fitted = trend_fit(&g->trend, 6, limit, &fit);
+    if (g->leak_reported) {
+        if (fitted && fit.rate_bytes_per_s > 0) {
+            g->leak = fit; // status and the metrics follow each trend update
+        }
+        return;
+    }
+    if (!fitted || !trend_is_leak(&fit)) {
         return;
     }
     g->leak_reported = true;
@@ -262,10 +295,12 @@ static void check_leak(struct service *svc, uint64_t now_ms, uint64_t mem)
                    "crash",
                    fit.rate_bytes_per_s / 1024.0, fit.eta_s >= 0 ? " toward its limit" : "");
     log_warnx("%s: leak suspected: %s (ETA %.0f s)", c->name, advice, fit.eta_s);
-    json_t *ev =
-            json_pack("{s:f, s:f, s:i, s:I, s:I, s:s}", "rate_bytes_per_s", fit.rate_bytes_per_s,
-                      "r2", fit.r2, "points", (int)fit.points, "usage_bytes", (json_int_t)mem,
-                      "limit_bytes", (json_int_t)limit, "advice", advice);
+    const char *lname = NULL;
+    (void)guard_binding_limit(svc, &lname);
+    json_t *ev = json_pack("{s:s, s:f, s:f, s:i, s:I, s:I, s:s, s:s}", "scope", "within-instance",
+                           "rate_bytes_per_s", fit.rate_bytes_per_s, "r2", fit.r2, "points",
+                           (int)fit.points, "usage_bytes", (json_int_t)mem, "limit_bytes",
+                           (json_int_t)limit, "limit", lname ? lname : "none", "advice", advice);
     (void)json_object_set_new(ev, "eta_s", fit.eta_s >= 0 ? json_real(fit.eta_s) : json_null());
     sup_event(svc->sup, svc, "leak-suspected", ev, false);
 }

@@ -59,6 +59,10 @@ void guard_fini(struct service *svc);
 void guard_start(struct service *svc);
 /* The instance is ending: stop watching it. */
 void guard_stop(struct service *svc);
+/* The limit that will end an instance first: the runtime's heap cap (when warden knows it),
+ * memory_restart or memory_max, whichever is lowest; 0 when none. *name (when not NULL):
+ * "runtime heap", "memory_restart", "memory_max" or NULL. */
+uint64_t guard_binding_limit(const struct service *svc, const char **name);
 /* The process-tree snapshot of the instance's cgroup (snapshot_json), or {"error": ...}.
  * New reference. */
 json_t *guard_snapshot(struct service *svc);

@@ -31,10 +31,10 @@ uint64_t logs_dropped_count(void);
 
 /* Where one stream's lines go. */
 struct relay_out {
-    int out_fd;         /* 1 or 2: warden's stdout or stderr (and the log file's stream) */
-    const char *prefix; /* "prefix: line" on out_fd; NULL: the line as it is */
-    struct logfile *lf; /* NULL: no capture. Else lines over lf's rate limit are dropped
-                         * from both outputs, and its "dropped N lines" marker goes to both */
+    int out_fd;           /* 1 or 2: warden's stdout or stderr (and the log file's stream) */
+    const char *prefix;   /* "prefix: line" on out_fd; NULL: the line as it is */
+    struct logfile *lf;   /* NULL: no capture. Else lines over lf's rate limit are dropped
+                           * from both outputs, and its "dropped N lines" marker goes to both */
     struct outtail *tail; /* NULL, or the instance's last lines (kept even when the rate
                            * limit drops them: a runtime's last words matter most) */
     uint64_t dropped;     /* out: lines the rate limit dropped in this call */

@@ -251,7 +251,7 @@ static void service_figures(struct service *svc, struct metrics_service *m)
             .process_storms_total = g->storm_count,
             .exits_total = svc->starts - (svc->pid > 0 ? 1 : 0),
             .crash_looping = svc->crashloop,
-            .leak_suspected = g->leak_reported,
+            .leak_suspected = g->leak_reported || svc->leak_across,
             .leak_bytes_per_second = g->leak_reported ? g->leak.rate_bytes_per_s : 0,
             .leak_seconds_to_limit = g->leak_reported ? g->leak.eta_s : -1,
             .log_dropped_lines_total = svc->log ? svc->log->dropped_lines : 0,
@@ -260,13 +260,30 @@ static void service_figures(struct service *svc, struct metrics_service *m)
     };
 }
 
+// A leak across instances: the rate the instances share, and the time the running one has
+// left before the limit that ends them (refreshed at every scrape).
+static void leak_across_figures(struct service *svc, struct metrics_service *m)
+{
+    if (!svc->leak_across || m->leak_bytes_per_second > 0) {
+        return;
+    }
+    uint64_t limit = guard_binding_limit(svc, NULL);
+    m->leak_bytes_per_second = svc->leak_across_rate;
+    m->leak_seconds_to_limit =
+            limit && svc->leak_across_rate > 0
+                    ? (m->memory_bytes < limit ? (double)(limit - m->memory_bytes) : 0.0) /
+                              svc->leak_across_rate
+                    : -1;
+}
+
 int observe_metrics_text(struct supervisor *sup, char *buf, size_t size)
 {
     struct metrics_service services[SERVICES_MAX];
     unsigned n = 0;
     for (unsigned i = 0; i < sup->service_count; i++) {
         if (!sup->services[i].removed) { // gone from the config at a reload
-            service_figures(&sup->services[i], &services[n++]);
+            service_figures(&sup->services[i], &services[n]);
+            leak_across_figures(&sup->services[i], &services[n++]);
         }
     }
     struct metrics_snapshot s = {

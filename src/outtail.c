@@ -15,7 +15,7 @@ void outtail_reset(struct outtail *t)
     t->count = 0;
     t->used = 0;
     t->seen = 0;
-    t->oom_runtime = RUNTIME_NONE;
+    t->oom_runtime = OOM_RT_NONE;
     t->oom_line[0] = '\0';
     t->bind_error = false;
     t->bind_line[0] = '\0';
@@ -43,9 +43,9 @@ static void quote(char *dst, const char *line, size_t len)
 void outtail_add(struct outtail *t, const char *line, size_t len)
 {
     t->seen++;
-    if (t->oom_runtime == RUNTIME_NONE) {
+    if (t->oom_runtime == OOM_RT_NONE) {
         t->oom_runtime = outtail_match_oom(line, len);
-        if (t->oom_runtime != RUNTIME_NONE) {
+        if (t->oom_runtime != OOM_RT_NONE) {
             quote(t->oom_line, line, len);
         }
     }
@@ -88,27 +88,27 @@ static void trim(const char **line, size_t *len)
         (*line)++;
         (*len)--;
     }
-    while (*len > 0 && ((*line)[*len - 1] == ' ' || (*line)[*len - 1] == '\t' ||
-                        (*line)[*len - 1] == '\r')) {
+    while (*len > 0 &&
+           ((*line)[*len - 1] == ' ' || (*line)[*len - 1] == '\t' || (*line)[*len - 1] == '\r')) {
         (*len)--;
     }
 }
 
-enum runtime_kind outtail_match_oom(const char *line, size_t len)
+enum oom_runtime outtail_match_oom(const char *line, size_t len)
 {
     static const struct {
-        enum runtime_kind kind;
+        enum oom_runtime kind;
         const char *needle;
     } table[] = {
             // V8: "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of
             // memory", older: "... Ineffective mark-compacts near heap limit ...",
             // "CALL_AND_RETRY_LAST Allocation failed"
-            {RUNTIME_NODE, "JavaScript heap out of memory"},
-            {RUNTIME_NODE, "Reached heap limit Allocation failed"},
-            {RUNTIME_NODE, "Ineffective mark-compacts near heap limit"},
-            {RUNTIME_JVM, "java.lang.OutOfMemoryError"},
-            {RUNTIME_GO, "fatal error: runtime: out of memory"},
-            {RUNTIME_DOTNET, "System.OutOfMemoryException"},
+            {OOM_RT_NODE, "JavaScript heap out of memory"},
+            {OOM_RT_NODE, "Reached heap limit Allocation failed"},
+            {OOM_RT_NODE, "Ineffective mark-compacts near heap limit"},
+            {OOM_RT_JVM, "java.lang.OutOfMemoryError"},
+            {OOM_RT_GO, "fatal error: runtime: out of memory"},
+            {OOM_RT_DOTNET, "System.OutOfMemoryException"},
     };
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
         if (contains(line, len, table[i].needle)) {
@@ -120,9 +120,9 @@ enum runtime_kind outtail_match_oom(const char *line, size_t len)
     trim(&line, &len);
     if ((len == 11 && memcmp(line, "MemoryError", 11) == 0) ||
         (len > 11 && memcmp(line, "MemoryError:", 12) == 0)) {
-        return RUNTIME_PYTHON;
+        return OOM_RT_PYTHON;
     }
-    return RUNTIME_NONE;
+    return OOM_RT_NONE;
 }
 
 bool outtail_match_bind(const char *line, size_t len)
@@ -131,9 +131,9 @@ bool outtail_match_bind(const char *line, size_t len)
            contains(line, len, "address already in use");
 }
 
-const char *outtail_runtime_name(enum runtime_kind k)
+const char *outtail_runtime_name(enum oom_runtime k)
 {
-    static const char *const names[RUNTIME_KIND_COUNT] = {"none",   "node",   "jvm",
-                                                           "go",     "python", "dotnet"};
-    return (unsigned)k < RUNTIME_KIND_COUNT ? names[k] : "none";
+    static const char *const names[OOM_RT_COUNT] = {"none", "node",   "jvm",
+                                                    "go",   "python", "dotnet"};
+    return (unsigned)k < OOM_RT_COUNT ? names[k] : "none";
 }

@@ -14,14 +14,14 @@
 
 #include "bounds.h"
 
-enum runtime_kind {
-    RUNTIME_NONE,
-    RUNTIME_NODE,
-    RUNTIME_JVM,
-    RUNTIME_GO,
-    RUNTIME_PYTHON,
-    RUNTIME_DOTNET,
-    RUNTIME_KIND_COUNT,
+enum oom_runtime {
+    OOM_RT_NONE,
+    OOM_RT_NODE,
+    OOM_RT_JVM,
+    OOM_RT_GO,
+    OOM_RT_PYTHON,
+    OOM_RT_DOTNET,
+    OOM_RT_COUNT,
 };
 
 struct outtail {
@@ -30,7 +30,7 @@ struct outtail {
     unsigned count;                  /* lines kept */
     size_t used;                     /* bytes of buf in use */
     uint64_t seen;                   /* lines seen in this instance (kept or not) */
-    enum runtime_kind oom_runtime;   /* the first runtime OOM line of this instance */
+    enum oom_runtime oom_runtime;    /* the first runtime OOM line of this instance */
     char oom_line[RUNTIME_LINE_MAX]; /* that line, verbatim (cut), NUL-terminated */
     bool bind_error;                 /* a line said the address is already in use */
     char bind_line[RUNTIME_LINE_MAX];
@@ -46,13 +46,13 @@ void outtail_add(struct outtail *t, const char *line, size_t len);
 /* Line i of the kept lines (0: the oldest) and its length; false when i >= count. */
 bool outtail_line(const struct outtail *t, unsigned i, const char **line, size_t *len);
 
-/* Which runtime's out-of-memory death this line is, or RUNTIME_NONE. */
-enum runtime_kind outtail_match_oom(const char *line, size_t len);
+/* Which runtime's out-of-memory death this line is, or OOM_RT_NONE. */
+enum oom_runtime outtail_match_oom(const char *line, size_t len);
 
 /* Does this line say that an address is already in use (EADDRINUSE)? */
 bool outtail_match_bind(const char *line, size_t len);
 
 /* "node", "jvm", "go", "python", "dotnet"; "none". */
-const char *outtail_runtime_name(enum runtime_kind k);
+const char *outtail_runtime_name(enum oom_runtime k);
 
 #endif

@@ -41,10 +41,11 @@ static void classify_more(const struct exit_facts *f, struct exit_info *out, con
     if (own && f->runtime_oom > 0 &&
         (size_t)f->runtime_oom < sizeof(runtime_names) / sizeof(runtime_names[0])) {
         out->runtime_oom = f->runtime_oom;
-        (void)snprintf(out->reason, sizeof(out->reason),
-                       "the %s runtime ran out of memory (its own heap limit, not the kernel's "
-                       "OOM killer); main process: %s",
-                       runtime_names[f->runtime_oom], how);
+        (void)snprintf(
+                out->reason, sizeof(out->reason),
+                "the %s runtime ran out of memory (its own out-of-memory error, not the kernel's "
+                "OOM killer); main process: %s",
+                runtime_names[f->runtime_oom], how);
     } else if (out->kind == EXIT_EXITED && out->code == 0 && f->left_processes > 0) {
         out->daemonized = true;
         (void)snprintf(out->reason, sizeof(out->reason),

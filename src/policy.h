@@ -33,7 +33,7 @@ struct exit_facts {
     const char *stop_reason;  /* why warden stopped it ("stop", "restart", "shutdown") */
     bool drain_expired;       /* warden had to SIGKILL after the drain period */
     const char *guard_reason; /* a guard killed the instance ("process-storm"), or NULL */
-    int runtime_oom;          /* enum runtime_kind (outtail.h): the runtime's own OOM death */
+    int runtime_oom;          /* enum oom_runtime (outtail.h): the runtime's own OOM death */
     uint64_t left_processes;  /* processes left in the cgroup when the main one exited */
 };
 
@@ -45,7 +45,7 @@ struct exit_info {
     bool main_oom;      /* the main process itself was the OOM victim */
     bool by_guard;      /* killed by a guard: a failure, unlike an operator stop */
     uint64_t oom_kills; /* OOM kills in the cgroup during this instance */
-    int runtime_oom;    /* enum runtime_kind: the runtime died of its own heap limit; kind
+    int runtime_oom;    /* enum oom_runtime: the runtime died of its own heap limit; kind
                            stays what the kernel reported (killed by SIGABRT, exit code 1) */
     bool daemonized;    /* exited 0 on its own, leaving processes behind: it forked away */
     uint64_t left_processes;

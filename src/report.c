@@ -151,9 +151,9 @@ static void scan_exit(struct rpt_scan *s, json_t *ev, uint64_t t)
         s->failures++;
         s->failures_hour += recent(s, t);
         // memory deaths, storm kills and daemons have findings of their own
-        bool own = cut || json_is_true(json_object_get(ev, "daemonized")) ||
-                   (rpt_str(ev, "reason") &&
-                    strncmp(rpt_str(ev, "reason"), "process-storm", 13) == 0);
+        bool own =
+                cut || json_is_true(json_object_get(ev, "daemonized")) ||
+                (rpt_str(ev, "reason") && strncmp(rpt_str(ev, "reason"), "process-storm", 13) == 0);
         s->other_fail_hour += recent(s, t) && !own;
         s->last_failure = ev;
         run_push(s, ev);
@@ -572,8 +572,9 @@ static void rank_findings(struct rpt_scan *s)
     if (s->oom_hour) {
         oom_finding(s);
     }
-    if (looping && !daemon && !(memory_loop(s) && (s->oom_hour || s->runtime_oom_hour ||
-                                                   s->leak_rate > 0 || s->memrestart_hour))) {
+    if (looping && !daemon &&
+        !(memory_loop(s) &&
+          (s->oom_hour || s->runtime_oom_hour || s->leak_rate > 0 || s->memrestart_hour))) {
         finding(s, "crash-looping", RPT_CRITICAL, crashloop_text(s));
     }
     if (s->storm_hour) {
@@ -609,8 +610,9 @@ static void read_status(struct rpt_scan *s)
     json_t *up = json_object_get(st, "uptime_s");
     if (json_is_number(up) && json_number_value(up) > 0) {
         s->uptime_ms = (uint64_t)(json_number_value(up) * 1000.0);
-    } else if (s->last_start_ms && s->now_ms > s->last_start_ms) {
-        s->uptime_ms = s->now_ms - s->last_start_ms;
+    } else if (s->last_start_ms && s->now_ms > s->last_start_ms &&
+               (strcmp(s->state, "running") == 0 || strcmp(s->state, "starting") == 0)) {
+        s->uptime_ms = s->now_ms - s->last_start_ms; // a stopped service has no uptime
     }
     // the status's own leak (guard.leak) counts like a leak-suspected event now
     json_t *leak = json_object_get(json_object_get(st, "guard"), "leak");
@@ -663,9 +665,14 @@ static json_t *state_json(const struct rpt_scan *s)
     if (!o) {
         return NULL;
     }
-    static const char *const copy[] = {"pid",          "restarts",      "oom_kills",
-                                       "consecutive_failures", "reason", "next_start_s",
-                                       "crash_looping", "deterministic"};
+    bool live = strcmp(s->state, "running") == 0 || strcmp(s->state, "starting") == 0;
+    const char *since = s->last_exit ? rpt_str(s->last_exit, "time") : NULL;
+    if (!live && since) {
+        (void)json_object_set_new(o, "since", json_string(since)); // when it last ran
+    }
+    static const char *const copy[] = {
+            "pid",    "restarts",     "oom_kills",     "consecutive_failures",
+            "reason", "next_start_s", "crash_looping", "deterministic"};
     for (size_t i = 0; i < sizeof(copy) / sizeof(copy[0]); i++) {
         json_t *v = json_object_get(st, copy[i]);
         if (v) {

@@ -26,6 +26,7 @@
 #define REPORT_RECENT_MS      3600000u /* "in the last hour" */
 #define REPORT_MIN_INTERVALS  10u      /* minutes of history before per-minute peaks are used */
 #define REPORT_TEXT_EXITS     10u      /* exits shown by report_text (all are in the JSON) */
+#define REPORT_TEXT_TAIL      8u       /* last output lines of the last failure in the text */
 #define REPORT_MERGE_LOOKBACK 4u       /* timeline entries searched to merge a repeat into */
 
 /* One 1 s history sample. */
@@ -55,8 +56,13 @@ struct report_input {
     const struct report_minute *coarse; /* oldest first, may be 0 */
     size_t ncoarse;
     uint64_t memory_max_bytes, memory_restart_bytes, pids_max; /* from config; 0 unknown/unset */
-    uint64_t stable_after_ms; /* from config; 0: unknown (10 min, the default, is assumed) */
-    uint64_t now_ms;                                           /* wall clock */
+    uint64_t stable_after_ms;    /* from config; 0: unknown (10 min, the default, is assumed) */
+    uint64_t heap_cap_bytes;     /* the runtime's heap cap (runtime_heap_cap), 0: unknown; status's
+                                    runtime_heap.cap wins when the daemon answers */
+    const char *heap_cap_source; /* where that cap comes from, or NULL */
+    const char *heap_auto_flag;  /* what runtime_heap = auto would pass ("--max-old-space-size=
+                                    385"), or NULL */
+    uint64_t now_ms;             /* wall clock */
 };
 
 /* Build the report (schema in docs/report-schema.md). Returns a new reference, or NULL

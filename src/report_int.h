@@ -67,15 +67,15 @@ struct rpt_scan {
     json_t *last_memrestart, *last_leak, *last_crashloop, *last_failed, *last_port;
     uint64_t last_leak_ms, last_port_ms, last_start_ms, first_ms, last_ms;
     const char *first_time, *last_time;
-    uint64_t max_kill_bytes;    /* largest usage_at_kill of an OOM kill */
+    uint64_t max_kill_bytes; /* largest usage_at_kill of an OOM kill */
     /* issue 11's judgement: runtime heap deaths, daemons, cut instances, the leak across */
     unsigned runtime_oom_total, runtime_oom_hour, daemon_hour, cut_hour, short_instances;
     json_t *last_runtime_oom, *last_daemon, *last_bind, *last_leak_across;
-    uint64_t runtime_floor_bytes; /* largest peak of an instance its runtime's OOM ended */
+    uint64_t runtime_floor_bytes;         /* largest peak of an instance its runtime's OOM ended */
     uint64_t first_kill_ms, last_kill_ms; /* uptimes of OOM kills: "soon after every start" */
-    unsigned kill_quick;          /* OOM kills within DETERMINISTIC_WINDOW_MS of start */
-    uint64_t restart_usage_max; /* largest usage at a memory-restart */
-    uint64_t limit_bytes;       /* memory_max: config, else status, else the last exit */
+    unsigned kill_quick;                  /* OOM kills within DETERMINISTIC_WINDOW_MS of start */
+    uint64_t restart_usage_max;           /* largest usage at a memory-restart */
+    uint64_t limit_bytes;                 /* memory_max: config, else status, else the last exit */
     uint64_t uptime_ms;
     /* the run of consecutive failures: a ring of the newest CRASHLOOP_FAILURES */
     struct rpt_sig run[CRASHLOOP_FAILURES];

@@ -14,12 +14,12 @@
 #include "report.h"
 #include "report_int.h"
 
-#define SHAPE_MIN_POINTS  20u   // 1 s points of one instance before a shape is named
-#define SPIKE_RATIO_PCT   150u  // bursts at least 1.5 x the base...
+#define SHAPE_MIN_POINTS  20u               // 1 s points of one instance before a shape is named
+#define SPIKE_RATIO_PCT   150u              // bursts at least 1.5 x the base...
 #define SPIKE_MIN_BYTES   (32ull * RPT_MIB) // ...and 32 MiB above it
-#define SPIKE_HIGH_PCT    25u   // ...above the midpoint at most a quarter of the time
-#define STEADY_SPREAD_PCT 20u   // p90 - p10 within 20 % of p90
-#define MARGIN_PCT        115u  // sizing margin, the VPA recommender's 15 %
+#define SPIKE_HIGH_PCT    25u               // ...above the midpoint at most a quarter of the time
+#define STEADY_SPREAD_PCT 20u               // p90 - p10 within 20 % of p90
+#define MARGIN_PCT        115u              // sizing margin, the VPA recommender's 15 %
 #define STABLE_DEFAULT_MS 600000u
 
 static const char *runtime_of(json_t *ev)
@@ -65,30 +65,36 @@ static unsigned long long cmdline_cap_mib(const char *cmd, const char *runtime)
     return 0;
 }
 
-// "V8's heap limit (--max-old-space-size=96 in the command)", "V8's heap limit (its default,
-// derived from the cgroup's memory limit)".
+// "V8's heap limit (96.0 MiB: argv --max-old-space-size)", from status's runtime_heap.cap
+// when the daemon answers, else from what the report computed from the config.
 static void heap_words(const struct rpt_scan *s, const char *runtime, char *buf, size_t len)
 {
-    json_t *set = json_object_get(s->in->status, "runtime_heap");
-    const char *flag = rpt_str(set, "flag");
+    json_t *cap = json_object_get(json_object_get(s->in->status, "runtime_heap"), "cap");
+    uint64_t bytes = rpt_uint(cap, "bytes");
+    const char *source = rpt_str(cap, "source");
+    const char *crt = rpt_str(cap, "runtime");
+    if (!cap) {
+        bytes = s->in->heap_cap_bytes;
+        source = s->in->heap_cap_source;
+    } else if (crt && strcmp(crt, runtime) != 0) {
+        bytes = 0; // the cap warden knows is another runtime's
+    }
     unsigned long long mib = cmdline_cap_mib(s->in->command, runtime);
     static const char *const names[][2] = {{"node", "V8's heap limit"},
                                            {"jvm", "the JVM's heap limit"},
-                                           {"go", "the Go runtime's memory limit"},
+                                           {"go", "a mapping the kernel refused the Go runtime"},
                                            {"python", "an allocation inside Python"},
                                            {"dotnet", "the .NET GC's heap limit"}};
     const char *name = "the runtime's own limit";
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         name = strcmp(runtime, names[i][0]) == 0 ? names[i][1] : name;
     }
-    if (mib) {
+    char b[32];
+    if (bytes) {
+        rpt_mib(bytes, b, sizeof(b));
+        (void)snprintf(buf, len, "%s (%s: %s)", name, b, source ? source : "?");
+    } else if (mib) {
         (void)snprintf(buf, len, "%s (%llu MiB, set in the command)", name, mib);
-    } else if (flag) {
-        (void)snprintf(buf, len, "%s (%s, set by runtime_heap = auto)", name, flag);
-    } else if (strcmp(runtime, "node") == 0) {
-        (void)snprintf(buf, len, "%s (V8's default, which it derives from the cgroup's memory "
-                                 "limit: about half of memory_max)",
-                       name);
     } else {
         (void)snprintf(buf, len, "%s", name);
     }
@@ -158,22 +164,40 @@ json_t *rpt_runtime_rec(const struct rpt_scan *s)
     binding_words(s, at, bind, sizeof(bind));
     heap_words(s, rt, heap, sizeof(heap));
     rpt_mib(at, peak, sizeof(peak));
-    // runtime_heap = auto gives the heap ~3/4 of the budget (runtime_heap.c); said as MiB
-    flag_words(rt, (unsigned long long)(budget / RPT_MIB * 3u / 4u), flag, sizeof(flag));
+    // what runtime_heap = auto would pass (status, else the report's own computation); else
+    // a heap that runs out at the budget: V8 aborts at ~1.07 x its cap + 8 MiB (measured)
+    const char *autoflag = rpt_str(json_object_get(s->in->status, "runtime_heap"), "flag");
+    autoflag = autoflag ? autoflag : s->in->heap_auto_flag;
+    if (autoflag && strcmp(rt, "node") == 0) {
+        (void)snprintf(flag, sizeof(flag), "%s in the command or NODE_OPTIONS", autoflag);
+    } else {
+        uint64_t mib = budget / RPT_MIB;
+        flag_words(rt, (unsigned long long)(mib > 8 ? (mib - 8) * 100u / 107u : mib), flag,
+                   sizeof(flag));
+    }
     bool leak = s->leak_rate > 0;
     bool python = strcmp(rt, "python") == 0;
     json_t *evidence = json_array();
-    rpt_add(evidence, json_sprintf("%u instance%s ended by the %s runtime's own out-of-memory "
-                                   "death in the last hour; the last at %s of cgroup usage",
-                                   s->runtime_oom_hour, s->runtime_oom_hour == 1 ? "" : "s", rt,
-                                   peak));
+    rpt_add(evidence,
+            json_sprintf("%u instance%s ended by the %s runtime's own out-of-memory "
+                         "death in the last hour; the last at %s of cgroup usage",
+                         s->runtime_oom_hour, s->runtime_oom_hour == 1 ? "" : "s", rt, peak));
     rpt_add(evidence, json_sprintf("limit: %s", heap));
     if (leak) {
         rpt_add(evidence, json_sprintf("memory grows %.1f MiB/s in every instance (leak-suspected)",
                                        s->leak_rate / (double)RPT_MIB));
     }
     json_t *text;
-    if (python) {
+    if (strcmp(rt, "go") == 0) {
+        text = json_sprintf(
+                "the Go runtime could not get memory from the kernel (\"fatal error: runtime: out "
+                "of memory\": a mapping was refused: an address-space limit, the kernel refusing "
+                "one huge request, or the cgroup at its limit), %s. GOMEMLIMIT is a soft target "
+                "for the garbage collector and cannot prevent this; read the goroutine dump "
+                "(`warden logs %s -n 50`) for the allocation that failed and bound it%s",
+                bind, s->in->service ? s->in->service : "SERVICE",
+                leak ? "; memory also grows in every instance: the state is the problem" : "");
+    } else if (python) {
         text = json_sprintf(
                 "Python raised MemoryError: an allocation failed inside the process (an address-"
                 "space limit such as ulimit -v, or the kernel refusing one huge request), %s. "
@@ -190,10 +214,16 @@ json_t *rpt_runtime_rec(const struct rpt_scan *s)
                             "memory grows in every instance until the heap is full, so a bigger "
                             "heap or memory_max only postpones the crash. Find what the program "
                             "keeps (for Node: --heapsnapshot-near-heap-limit=2 writes a heap "
-                            "snapshot before the abort); meanwhile set runtime_heap = auto (or "
-                            "%s) so the heap fits inside memory_restart and warden recycles the "
-                            "instance with a drain instead of an abort",
-                            heap, bind, flag);
+                            "snapshot before the abort); meanwhile %s",
+                            heap, bind,
+                            s->in->memory_restart_bytes
+                                    ? "set runtime_heap = auto, so memory_restart is crossed "
+                                      "before the heap runs out and warden recycles each "
+                                      "instance with a drain instead of an abort"
+                                    : "set memory_restart (about 80% of memory_max) and "
+                                      "runtime_heap = auto, so warden recycles each instance "
+                                      "with a drain before the heap runs out, instead of an "
+                                      "abort");
     } else {
         text = json_sprintf("%s ends the instance, %s. The heap is too small for the working set "
                             "at this load: set runtime_heap = auto (or %s) so the runtime uses "
@@ -289,8 +319,8 @@ json_t *rpt_daemon_rec(const struct rpt_scan *s)
                                        "\"foreground\" option): it forks into the background and "
                                        "its main process exits, which warden sees as the end of "
                                        "the service");
-    json_t *r = json_pack("{s:s, s:o, s:o}", "code", "daemonized", "text", text, "evidence",
-                          evidence);
+    json_t *r =
+            json_pack("{s:s, s:o, s:o}", "code", "daemonized", "text", text, "evidence", evidence);
     if (r && flag) {
         (void)json_object_set_new(r, "flag", json_string(flag));
     }
@@ -355,17 +385,15 @@ json_t *rpt_exec_rec(const struct rpt_scan *s)
         rpt_add(evidence, json_sprintf("command: %.*s", rpt_cut(cmd, RPT_QUOTE_MAX), cmd));
     }
     json_t *r = rpt_rec("exec-failure",
-                    at_exec ? json_sprintf("%s (%s)", exec_fix(err), err ? err : "?")
-                            : json_sprintf("the %.*s step failed before exec (%s): %s", stage,
-                                           reason, err ? err : "?", exec_fix(err)),
-                    evidence);
+                        at_exec ? json_sprintf("%s (%s)", exec_fix(err), err ? err : "?")
+                                : json_sprintf("the %.*s step failed before exec (%s): %s", stage,
+                                               reason, err ? err : "?", exec_fix(err)),
+                        evidence);
     if (r) {
         (void)json_object_set_new(r, "errno", err ? json_string(err) : json_null());
     }
     return r;
 }
-
-
 
 json_t *rpt_restart_rec(const struct rpt_scan *s)
 {
@@ -382,12 +410,13 @@ json_t *rpt_restart_rec(const struct rpt_scan *s)
             json_sprintf("%u restarts by memory_restart within %u s of start; %u in "
                          "the last hour",
                          s->memrestart_quick, DETERMINISTIC_WINDOW_MS / 1000u, s->memrestart_hour));
-    return rpt_rec("memory-restart",
-               json_sprintf("memory_restart (%s) fires within seconds of start: the service needs "
-                            "more to run; set memory_restart to at least %s and memory_max to at "
-                            "least %s",
-                            thr, lo, hi),
-               evidence);
+    return rpt_rec(
+            "memory-restart",
+            json_sprintf("memory_restart (%s) fires within seconds of start: the service needs "
+                         "more to run; set memory_restart to at least %s and memory_max to at "
+                         "least %s",
+                         thr, lo, hi),
+            evidence);
 }
 
 json_t *rpt_pids_rec(const struct rpt_scan *s)
@@ -397,11 +426,12 @@ json_t *rpt_pids_rec(const struct rpt_scan *s)
     }
     json_t *evidence = json_array();
     rpt_add(evidence, json_sprintf("%u forks refused in the last hour", s->forkfail_hour));
-    return rpt_rec("pids-max",
-               json_sprintf("forks are refused at pids_max (%llu): raise it if the load is real, "
-                            "else fix what forks",
-                            (unsigned long long)rpt_uint(s->last_forkfail, "pids_max")),
-               evidence);
+    return rpt_rec(
+            "pids-max",
+            json_sprintf("forks are refused at pids_max (%llu): raise it if the load is real, "
+                         "else fix what forks",
+                         (unsigned long long)rpt_uint(s->last_forkfail, "pids_max")),
+            evidence);
 }
 
 // Hook for port conflicts (DESIGN: name the process holding the port); fields reserved in
@@ -416,10 +446,11 @@ json_t *rpt_port_rec(const struct rpt_scan *s)
     }
     holder = holder && *holder ? holder : "another process";
     return rpt_rec("port-conflict",
-               json_sprintf("%s is held by %.*s: stop that process or change `listen`; warden "
-                            "keeps backing off and starts the service once the address is free",
-                            addr ? addr : "the address", rpt_cut(holder, RPT_QUOTE_MAX), holder),
-               json_array());
+                   json_sprintf("%s is held by %.*s: stop that process or change `listen`; warden "
+                                "keeps backing off and starts the service once the address is free",
+                                addr ? addr : "the address", rpt_cut(holder, RPT_QUOTE_MAX),
+                                holder),
+                   json_array());
 }
 
 /* ---- the shape of a healthy service's memory ---- */
@@ -504,8 +535,8 @@ static json_t *steady_rec(const struct rpt_scan *s, const struct shape *sh)
     rpt_dur(s->uptime_ms, up, sizeof(up));
     rpt_dur(stable, st, sizeof(st));
     json_t *evidence = json_array();
-    rpt_add(evidence, json_sprintf("%u s of the running instance within %s..%s (p10..p90)", sh->n,
-                                   p10, p90));
+    rpt_add(evidence,
+            json_sprintf("%u s of the running instance within %s..%s (p10..p90)", sh->n, p10, p90));
     json_t *text;
     if (s->uptime_ms < stable) {
         text = json_sprintf("memory is steady at ~%s, with headroom; it has run %s, less than "
@@ -519,8 +550,7 @@ static json_t *steady_rec(const struct rpt_scan *s, const struct shape *sh)
         text = json_sprintf("memory is steady at ~%s after %s: memory_max %s fits", p90, up,
                             s->limit_bytes ? lim : "unset");
     }
-    json_t *r = json_pack("{s:s, s:o, s:o}", "code", "steady", "text", text, "evidence",
-                          evidence);
+    json_t *r = json_pack("{s:s, s:o, s:o}", "code", "steady", "text", text, "evidence", evidence);
     if (r && s->uptime_ms >= stable) {
         (void)json_object_set_new(r, "recommended_bytes", json_integer((json_int_t)need));
     }

@@ -41,6 +41,19 @@ static enum rpt_sev exit_words(json_t *ev, char *key, size_t klen, char *text, s
     cut = rpt_cut(reason, cut < RPT_QUOTE_MAX ? cut : RPT_QUOTE_MAX);
     (void)snprintf(key, klen, "exit|%s|%lld|%lld|%s|%.*s", kind, code, sig, err ? err : "",
                    strcmp(kind, "killed-by-warden") == 0 ? cut : 0, reason);
+    const char *rt = rpt_str(json_object_get(ev, "runtime_oom"), "runtime");
+    if (rt) {
+        (void)snprintf(key + strlen(key), klen - strlen(key), "|%s", rt);
+        (void)snprintf(text, tlen, "%s runtime out of memory (%s %lld)", rt,
+                       sig ? "signal" : "exit code", sig ? sig : code);
+        return RPT_CRITICAL;
+    }
+    if (strcmp(kind, "exited") == 0 && json_is_true(json_object_get(ev, "daemonized"))) {
+        (void)snprintf(key + strlen(key), klen - strlen(key), "|daemonized");
+        (void)snprintf(text, tlen, "exit code 0, daemonized (left %llu processes running)",
+                       (unsigned long long)rpt_uint(ev, "left_processes"));
+        return RPT_WARNING;
+    }
     if (strcmp(kind, "exited") == 0) {
         (void)snprintf(text, tlen, "exit code %lld", code);
         return code ? RPT_WARNING : RPT_INFO;
@@ -527,12 +540,12 @@ static json_t *crash_rec(const struct rpt_scan *s)
     }
     json_t *r =
             rpt_rec("deterministic-crash",
-                json_sprintf("%s on every start: deterministic for the program as it is; %s. "
-                             "warden keeps backing off (up to backoff's maximum), so it comes "
-                             "back by itself once what it needs is there (a database, a file); "
-                             "its output says what that is: `warden logs %.*s -n 50`",
-                             what, code_hint(g), rpt_cut(svc, RPT_QUOTE_MAX), svc),
-                evidence);
+                    json_sprintf("%s on every start: deterministic for the program as it is; %s. "
+                                 "warden keeps backing off (up to backoff's maximum), so it comes "
+                                 "back by itself once what it needs is there (a database, a file); "
+                                 "its output says what that is: `warden logs %.*s -n 50`",
+                                 what, code_hint(g), rpt_cut(svc, RPT_QUOTE_MAX), svc),
+                    evidence);
     if (r) {
         // "code" names the recommendation: the exit code goes in "exit_code"
         (void)json_object_set_new(r, "exit_code",
@@ -560,17 +573,17 @@ static json_t *storm_rec(const struct rpt_scan *s)
     if (sum) {
         rpt_add(evidence, json_sprintf("snapshot: %.*s", rpt_cut(sum, 400), sum));
     }
-    json_t *r =
-            rpt_rec("process-storm",
-                json_sprintf("the forking command is \"%.*s\" (%llu processes), whose parent is "
-                             "pid %llu \"%.*s\": fix that parent's spawn loop (it starts "
-                             "children faster than they end, or never reaps them); pids_max "
-                             "keeps the cap meanwhile",
-                             rpt_cut(cmd, RPT_QUOTE_MAX), cmd,
-                             (unsigned long long)rpt_uint(top, "count"),
-                             (unsigned long long)rpt_uint(top, "parent_pid"),
-                             rpt_cut(parent, RPT_QUOTE_MAX), parent),
-                evidence);
+    json_t *r = rpt_rec(
+            "process-storm",
+            json_sprintf("the forking command is \"%.*s\" (%llu processes), whose parent is "
+                         "pid %llu \"%.*s\": fix that parent's spawn loop (it starts "
+                         "children faster than they end, or never reaps them); pids_max "
+                         "keeps the cap meanwhile",
+                         rpt_cut(cmd, RPT_QUOTE_MAX), cmd,
+                         (unsigned long long)rpt_uint(top, "count"),
+                         (unsigned long long)rpt_uint(top, "parent_pid"),
+                         rpt_cut(parent, RPT_QUOTE_MAX), parent),
+            evidence);
     if (r) {
         (void)json_object_set_new(r, "command", json_string(cmd));
         (void)json_object_set_new(r, "parent", json_string(parent));
@@ -585,8 +598,13 @@ static json_t *storm_rec(const struct rpt_scan *s)
 static const char *leak_meanwhile(const struct rpt_scan *s)
 {
     if (s->runtime_oom_hour) {
-        return "set runtime_heap = auto so the runtime's heap fits inside memory_restart, and "
-               "warden recycles each instance with a drain instead of an abort";
+        return s->in->memory_restart_bytes
+                       ? "set runtime_heap = auto, so memory_restart is crossed before the "
+                         "runtime's heap runs out and warden recycles each instance with a "
+                         "drain instead of an abort"
+                       : "set memory_restart (about 80% of memory_max) and runtime_heap = auto, "
+                         "so warden recycles each instance with a drain before the runtime's "
+                         "heap runs out";
     }
     if (!s->in->memory_restart_bytes) {
         return "set memory_restart (about 90% of memory_max) so warden recycles it with a "
@@ -609,18 +627,19 @@ static json_t *leak_rec(const struct rpt_scan *s)
     if (rpt_leak_across(s)) {
         char life[32];
         rpt_dur(rpt_uint(s->last_leak_across, "lifetime_ms"), life, sizeof(life));
-        rpt_add(evidence, json_sprintf("%llu instances in a row, each growing ~%.1f MiB/s from "
-                                       "start to its end, each ended by memory after ~%s",
-                                       (unsigned long long)rpt_uint(s->last_leak_across,
-                                                                    "instances"),
-                                       s->leak_rate / (double)RPT_MIB, life));
+        rpt_add(evidence,
+                json_sprintf("%llu instances in a row, each growing ~%.1f MiB/s from "
+                             "start to its end, each ended by memory after ~%s",
+                             (unsigned long long)rpt_uint(s->last_leak_across, "instances"),
+                             s->leak_rate / (double)RPT_MIB, life));
     } else {
         rpt_add(evidence,
                 json_sprintf("trend of the memory floor: %.0f bytes/s, r2 %.2f (source: %s)",
                              s->leak_rate, s->leak_r2, s->leak_source));
         rpt_add(evidence, json_string(eta));
     }
-    json_t *r = rpt_rec("leak",
+    json_t *r =
+            rpt_rec("leak",
                     json_sprintf("a bigger memory_max only postpones the crash: memory grows "
                                  "%.2f MiB/min, so each extra GiB buys about %s. Find what grows "
                                  "(a heap profile; unbounded caches, queues, event logs); until "
@@ -631,8 +650,9 @@ static json_t *leak_rec(const struct rpt_scan *s)
         (void)json_object_set_new(r, "rate_bytes_per_s", json_real(s->leak_rate));
         (void)json_object_set_new(r, "eta_s",
                                   s->leak_eta_s >= 0 ? json_real(s->leak_eta_s) : json_null());
-        (void)json_object_set_new(r, "scope", json_string(rpt_leak_across(s) ? "across-instances"
-                                                                              : "within-instance"));
+        (void)json_object_set_new(
+                r, "scope",
+                json_string(rpt_leak_across(s) ? "across-instances" : "within-instance"));
     }
     return r;
 }

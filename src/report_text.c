@@ -62,7 +62,7 @@ static void header(json_t *r, FILE *out)
     json_t *st = json_object_get(r, "state");
     json_t *mem = json_object_get(r, "memory");
     const char *svc = rpt_str(r, "service"), *cmd = rpt_str(r, "command");
-    char gen[32], now[32], peak[32], lim[32], up[32];
+    char gen[32], now[32], peak[32], lim[32], up[64];
     when(rpt_str(r, "generated_at"), NULL, gen, sizeof(gen));
     (void)fprintf(out, "warden report: %s (%s UTC)\n", svc ? svc : "?", gen);
     wrapped(out, "VERDICT  ", 9, rpt_str(json_object_get(r, "verdict"), "text"));
@@ -80,7 +80,17 @@ static void header(json_t *r, FILE *out)
     rpt_mib(rpt_uint(mem, "peak_bytes"), peak, sizeof(peak));
     rpt_mib(rpt_uint(mem, "limit_bytes"), lim, sizeof(lim));
     rpt_dur(rpt_uint(st, "uptime_ms"), up, sizeof(up));
-    (void)fprintf(out, "state    %s (from %s), %llu starts, uptime %s\n", str(st, "name"),
+    const char *since = rpt_str(st, "since");
+    if (since) { // not running: since when, not an uptime
+        char t[32];
+        when(since, NULL, t, sizeof(t));
+        (void)snprintf(up, sizeof(up), "last exit %.31s UTC", t);
+    } else {
+        char tmp[64];
+        (void)snprintf(tmp, sizeof(tmp), "uptime %.40s", up);
+        (void)snprintf(up, sizeof(up), "%s", tmp);
+    }
+    (void)fprintf(out, "state    %s (from %s), %llu starts, %s\n", str(st, "name"),
                   str(st, "source"), (unsigned long long)rpt_uint(st, "starts"), up);
     (void)fprintf(out, "memory   now %s, peak %s, memory_max %s\n", now, peak,
                   rpt_uint(mem, "limit_bytes") ? lim : "unset");
@@ -159,6 +169,39 @@ static void exits(json_t *r, const char *today, FILE *out)
     }
 }
 
+// The newest failure's evidence: where its memory was, and its last output lines.
+static void last_failure(json_t *r, FILE *out)
+{
+    json_t *list = json_object_get(r, "exits"), *e = NULL;
+    for (size_t i = json_array_size(list); i > 0 && !e; i--) {
+        json_t *x = json_array_get(list, i - 1);
+        e = json_is_true(json_object_get(x, "failure")) ? x : NULL;
+    }
+    json_t *ms = json_object_get(e, "memory_stat"), *tail = json_object_get(e, "tail");
+    if (!e || (!ms && !json_array_size(tail))) {
+        return;
+    }
+    (void)fprintf(out, "\nLast failure (%s)\n", str(e, "time"));
+    if (ms) {
+        static const char *const parts[][2] = {
+                {"anon_bytes", "anon"}, {"file_bytes", "file"}, {"kernel_bytes", "kernel"},
+                {"slab_bytes", "slab"}, {"sock_bytes", "sock"}, {"shmem_bytes", "shmem"}};
+        (void)fprintf(out, "  memory ");
+        for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+            char b[32];
+            if (json_object_get(ms, parts[i][0])) {
+                rpt_mib(rpt_uint(ms, parts[i][0]), b, sizeof(b));
+                (void)fprintf(out, " %s %s", parts[i][1], b);
+            }
+        }
+        (void)fputc('\n', out);
+    }
+    size_t n = json_array_size(tail);
+    for (size_t i = n > REPORT_TEXT_TAIL ? n - REPORT_TEXT_TAIL : 0; i < n; i++) {
+        wrapped(out, "  | ", 4, json_string_value(json_array_get(tail, i)));
+    }
+}
+
 int report_text(json_t *report, FILE *out)
 {
     const char *today = rpt_str(report, "generated_at");
@@ -166,5 +209,6 @@ int report_text(json_t *report, FILE *out)
     recommendations(report, out);
     timeline(report, today, out);
     exits(report, today, out);
+    last_failure(report, out);
     return ferror(out) || fflush(out) != 0 ? -EIO : 0;
 }

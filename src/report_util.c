@@ -121,7 +121,6 @@ void rpt_add(json_t *arr, json_t *item)
     }
 }
 
-
 json_t *rpt_rec(const char *code, json_t *text, json_t *evidence)
 {
     if (!text || !evidence) {
@@ -131,4 +130,3 @@ json_t *rpt_rec(const char *code, json_t *text, json_t *evidence)
     }
     return json_pack("{s:s, s:o, s:o}", "code", code, "text", text, "evidence", evidence);
 }
-

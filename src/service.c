@@ -23,6 +23,7 @@
 #include "logfile.h"
 #include "loop.h"
 #include "outtail.h"
+#include "runtime_heap.h"
 #include "service_int.h"
 #include "spawn.h"
 #include "supervisor.h"
@@ -248,6 +249,31 @@ static int prepare_cgroup(struct service *svc)
 
 static void do_spawn(struct service *svc);
 
+// The cgroup usage at which the runtime's own heap cap will end an instance, when warden can
+// tell (Node, the JVM; runtime_heap.h): measured here, V8 aborts at about 1.07 x its
+// heap_size_limit + 8 MiB of cgroup usage, the JVM at about 1.04 x -Xmx + 14 MiB; taken as
+// cap + cap/16 + 8 MiB. 0 when unknown. Feeds the leak ETA's binding limit.
+static uint64_t heap_cap_usage(const struct service *svc)
+{
+    extern char **environ;
+    const struct svc_config *c = svc->cfg;
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    struct runtime_heap_input in = {
+            .argv = c->argv,
+            .envp = environ,
+            .memory_max_bytes = c->memory_max_bytes,
+            .memory_restart_bytes = c->memory_restart_bytes,
+            .host_memory_bytes = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0,
+            .heap_auto = c->runtime_heap == RUNTIME_HEAP_AUTO,
+    };
+    struct runtime_heap_cap cap;
+    if (runtime_heap_cap(&in, RUNTIME_UNKNOWN, &cap) < 0 || !cap.cap_bytes ||
+        (cap.runtime != RUNTIME_NODE && cap.runtime != RUNTIME_JVM)) {
+        return 0;
+    }
+    return cap.cap_bytes + cap.cap_bytes / 16u + (8u << 20);
+}
+
 void service_spawn_instance(struct service *svc)
 {
     do_spawn(svc);
@@ -287,7 +313,7 @@ static void do_spawn(struct service *svc)
             .listen_fds = svc->listen_fds,
             .listen_count = svc->listen_open,
     };
-    if (svc->listen_open || service_wants_notify(svc)) {
+    if (svc->listen_open || service_wants_notify(svc) || c->runtime_heap == RUNTIME_HEAP_AUTO) {
         req.envp = service_activation_env(svc, &req.listen_pid_env);
     }
     gid_t groups[SPAWN_GROUPS_MAX];
@@ -322,6 +348,7 @@ static void do_spawn(struct service *svc)
     svc->start_wall_ms = clock_wall_ms();
     svc->starts++;
     growth_reset(&svc->growth);
+    svc->heap_cap_bytes = heap_cap_usage(svc);
     set_state(svc, SVC_STARTING);
     guard_start(svc);
     sup_event(sup, svc, "start",
@@ -465,9 +492,9 @@ static void track_growth(struct service *svc)
     svc->leak_across = true;
     svc->leak_across_rate = rate;
     svc->leak_across_life_ms = life;
-    const char *limit = e->runtime_oom                 ? "runtime heap"
-                        : e->kind == EXIT_OOM_KILLED   ? "memory_max"
-                                                       : "memory_restart";
+    const char *limit = e->runtime_oom               ? "runtime heap"
+                        : e->kind == EXIT_OOM_KILLED ? "memory_max"
+                                                     : "memory_restart";
     char advice[200];
     (void)snprintf(advice, sizeof(advice),
                    "every instance grows at about %.1f MiB/s until %s ends it after ~%.1f s: a "
@@ -488,9 +515,9 @@ static void after_failure(struct service *svc, bool failure)
     const struct exit_info *e = &svc->last_exit;
     char why[200] = "";
     bool det = false;
-    enum breaker_verdict v = failure ? policy_breaker(&svc->failures, svc->cfg->restart_max, why,
-                                                      sizeof(why), &det)
-                                     : BREAKER_RETRY;
+    enum breaker_verdict v =
+            failure ? policy_breaker(&svc->failures, svc->cfg->restart_max, why, sizeof(why), &det)
+                    : BREAKER_RETRY;
     if (v == BREAKER_OPEN || v == BREAKER_GIVE_UP) {
         svc->crashloop = false;
         service_settle(svc, SVC_FAILED, why);
@@ -605,13 +632,20 @@ static void check_empty(struct service *svc)
 
 // The main process exited and left processes in its cgroup: name the biggest group (a
 // daemon's own name: "memcached", "nginx") before they are killed.
-static void name_left(struct service *svc)
+// pids.current counts threads; the snapshot counts processes (cgroup.procs), which is what
+// "left N processes" means (memcached -d leaves one process with 6 to 10 threads).
+static uint64_t name_left(struct service *svc, uint64_t tasks)
 {
     json_t *snap = guard_snapshot(svc);
     json_t *top = json_array_get(json_object_get(snap, "top"), 0);
     const char *cmd = json_string_value(json_object_get(top, "command"));
+    json_t *procs = json_object_get(snap, "processes");
     (void)snprintf(svc->left_top, sizeof(svc->left_top), "%s", cmd ? cmd : "");
+    uint64_t n = json_is_integer(procs) && json_integer_value(procs) > 0
+                         ? (uint64_t)json_integer_value(procs)
+                         : tasks;
     json_decref(snap);
+    return n;
 }
 
 void service_reaped(struct service *svc, int wait_status)
@@ -638,8 +672,13 @@ static void on_main_exit(struct service *svc)
     if (svc->stop_requested || svc->guard_reason) {
         left = 0; // warden is ending it: what is left goes with the cgroup, as asked
     } else if (left > 0) {
-        name_left(svc);
+        left = name_left(svc, left);
     }
+    // where the memory was, for a memory death (read before the cgroup goes)
+    bool memory_end = svc->last_stats.oom_kill_count > svc->oom_base ||
+                      svc->tail->oom_runtime != OOM_RT_NONE || svc->guard_restart;
+    svc->has_memstat =
+            memory_end && cgroup_memory_stat(&sup->cgs, &svc->cg, &svc->last_memstat) == 0;
     (void)cgroup_kill(&sup->cgs, &svc->cg, SIGKILL);
     struct exit_facts f = {
             .wait_status = svc->wait_status,

@@ -78,7 +78,10 @@ struct service {
     bool leak_across;            /* a leak across instances is suspected (journalled once) */
     double leak_across_rate;     /* its rate, bytes/s, and how long each instance lives */
     uint64_t leak_across_life_ms;
-    char left_top[64];           /* the last exit left processes: the top command ("memcached") */
+    char left_top[64];       /* the last exit left processes: the top command ("memcached") */
+    uint64_t heap_cap_bytes; /* the runtime's heap cap warden knows of (runtime_heap.h), 0 */
+    bool has_memstat;        /* last_memstat is the last memory death's breakdown */
+    struct cgroup_memstat last_memstat;
     bool has_last_exit;
     struct exit_info last_exit;
     uint64_t last_exit_wall_ms;

@@ -11,6 +11,7 @@
 #include "logfile.h"
 #include "loop.h"
 #include "outtail.h"
+#include "runtime_heap.h"
 #include "service.h"
 #include "service_int.h"
 #include "supervisor.h"
@@ -86,7 +87,17 @@ json_t *service_status_json(struct service *svc)
     } else {
         (void)json_object_set_new(o, "last_exit", json_null());
     }
-    (void)json_object_set_new(o, "guard", guard_status_json(svc));
+    json_t *guard = guard_status_json(svc);
+    if (svc->leak_across) {
+        (void)json_object_set_new(guard, "leak_across",
+                                  json_pack("{s:f, s:I}", "rate_bytes_per_s", svc->leak_across_rate,
+                                            "lifetime_ms", (json_int_t)svc->leak_across_life_ms));
+    }
+    (void)json_object_set_new(o, "guard", guard);
+    json_t *heap = runtime_heap_status_json(svc->cfg);
+    if (heap) {
+        (void)json_object_set_new(o, "runtime_heap", heap);
+    }
     (void)json_object_set_new(o, "logs", logs_json(svc));
     json_t *ready = json_pack("{s:s}", "method", service_ready_name(svc->cfg->ready));
     if (svc->notify_status[0]) {
@@ -160,17 +171,32 @@ json_t *service_exit_json(const struct service *svc)
         (void)json_object_set_new(o, "pids_max_hits", json_integer((json_int_t)st->pids_max_hits));
     }
     if (e->left_processes) {
-        (void)json_object_set_new(o, "left_processes",
-                                  json_integer((json_int_t)e->left_processes));
+        (void)json_object_set_new(o, "left_processes", json_integer((json_int_t)e->left_processes));
         (void)json_object_set_new(o, "left_command", json_string(svc->left_top));
+    }
+    if (svc->has_memstat) {
+        const struct cgroup_memstat *m = &svc->last_memstat;
+        json_t *ms =
+                json_pack("{s:I, s:I, s:I, s:I}", "anon_bytes", (json_int_t)m->anon_bytes,
+                          "file_bytes", (json_int_t)m->file_bytes, "slab_bytes",
+                          (json_int_t)m->slab_bytes, "shmem_bytes", (json_int_t)m->shmem_bytes);
+        if (m->has_kernel) {
+            (void)json_object_set_new(ms, "kernel_bytes",
+                                      json_integer((json_int_t)m->kernel_bytes));
+        }
+        if (m->has_sock) {
+            (void)json_object_set_new(ms, "sock_bytes", json_integer((json_int_t)m->sock_bytes));
+        }
+        (void)json_object_set_new(o, "memory_stat", ms);
     }
     if (e->daemonized) {
         (void)json_object_set_new(o, "daemonized", json_true());
     }
     if (e->runtime_oom) {
-        (void)json_object_set_new(o, "runtime_oom",
-                                  json_pack("{s:s}", "runtime",
-                                            outtail_runtime_name((enum runtime_kind)e->runtime_oom)));
+        (void)json_object_set_new(
+                o, "runtime_oom",
+                json_pack("{s:s}", "runtime",
+                          outtail_runtime_name((enum oom_runtime)e->runtime_oom)));
     }
     return o;
 }

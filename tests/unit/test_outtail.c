@@ -12,7 +12,7 @@
 
 #include "outtail.h"
 
-static enum runtime_kind match(const char *s)
+static enum oom_runtime match(const char *s)
 {
     return outtail_match_oom(s, strlen(s));
 }
@@ -22,26 +22,28 @@ static void test_match_table(void **state)
     (void)state;
     static const struct {
         const char *line;
-        enum runtime_kind want;
+        enum oom_runtime want;
     } cases[] = {
             {"FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory",
-             RUNTIME_NODE},
+             OOM_RT_NODE},
             {"FATAL ERROR: Ineffective mark-compacts near heap limit Allocation failed - "
              "JavaScript heap out of memory",
-             RUNTIME_NODE},
-            {"<--- JS stacktrace --->", RUNTIME_NONE},
-            {"Exception in thread \"main\" java.lang.OutOfMemoryError: Java heap space", RUNTIME_JVM},
-            {"java.lang.OutOfMemoryError: Metaspace", RUNTIME_JVM},
-            {"fatal error: runtime: out of memory", RUNTIME_GO},
-            {"MemoryError", RUNTIME_PYTHON},
-            {"  MemoryError  ", RUNTIME_PYTHON},
-            {"MemoryError\r", RUNTIME_PYTHON},
-            {"MemoryError: Unable to allocate 8.00 GiB for an array", RUNTIME_PYTHON},
-            {"caught MemoryError in handler, retrying", RUNTIME_NONE},
-            {"MemoryErrors", RUNTIME_NONE},
-            {"Unhandled exception. System.OutOfMemoryException: Insufficient memory", RUNTIME_DOTNET},
-            {"", RUNTIME_NONE},
-            {"out of memory", RUNTIME_NONE},
+             OOM_RT_NODE},
+            {"<--- JS stacktrace --->", OOM_RT_NONE},
+            {"Exception in thread \"main\" java.lang.OutOfMemoryError: Java heap space",
+             OOM_RT_JVM},
+            {"java.lang.OutOfMemoryError: Metaspace", OOM_RT_JVM},
+            {"fatal error: runtime: out of memory", OOM_RT_GO},
+            {"MemoryError", OOM_RT_PYTHON},
+            {"  MemoryError  ", OOM_RT_PYTHON},
+            {"MemoryError\r", OOM_RT_PYTHON},
+            {"MemoryError: Unable to allocate 8.00 GiB for an array", OOM_RT_PYTHON},
+            {"caught MemoryError in handler, retrying", OOM_RT_NONE},
+            {"MemoryErrors", OOM_RT_NONE},
+            {"Unhandled exception. System.OutOfMemoryException: Insufficient memory",
+             OOM_RT_DOTNET},
+            {"", OOM_RT_NONE},
+            {"out of memory", OOM_RT_NONE},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         if (match(cases[i].line) != cases[i].want) {
@@ -49,8 +51,8 @@ static void test_match_table(void **state)
                      outtail_runtime_name(match(cases[i].line)));
         }
     }
-    assert_string_equal(outtail_runtime_name(RUNTIME_NODE), "node");
-    assert_string_equal(outtail_runtime_name((enum runtime_kind)77), "none");
+    assert_string_equal(outtail_runtime_name(OOM_RT_NODE), "node");
+    assert_string_equal(outtail_runtime_name((enum oom_runtime)77), "none");
     assert_true(outtail_match_bind("Error: listen EADDRINUSE: address already in use :::8080", 56));
     assert_false(outtail_match_bind("listening on :8080", 18));
 }
@@ -104,11 +106,11 @@ static void test_first_oom_line_kept(void **state)
         outtail_add(&t, "goroutine 1 [running]:", 22);
     }
     outtail_add(&t, "MemoryError", 11);
-    assert_int_equal(t.oom_runtime, RUNTIME_NODE);
+    assert_int_equal(t.oom_runtime, OOM_RT_NODE);
     assert_string_equal(t.oom_line, oom);
     // a huge line with a match is quoted cut, NUL-terminated, UTF-8 whole
     outtail_reset(&t);
-    assert_int_equal(t.oom_runtime, RUNTIME_NONE);
+    assert_int_equal(t.oom_runtime, OOM_RT_NONE);
     static char big[2000];
     memset(big, 0xc3, sizeof(big)); // lead bytes...
     for (size_t i = 1; i < sizeof(big); i += 2) {
@@ -116,13 +118,13 @@ static void test_first_oom_line_kept(void **state)
     }
     memcpy(big, "java.lang.OutOfMemoryError ", 27);
     outtail_add(&t, big, sizeof(big));
-    assert_int_equal(t.oom_runtime, RUNTIME_JVM);
+    assert_int_equal(t.oom_runtime, OOM_RT_JVM);
     size_t n = strlen(t.oom_line);
     assert_true(n < RUNTIME_LINE_MAX);
     assert_true(((unsigned char)t.oom_line[n - 1] & 0xC0) != 0xC0); // no lead byte left alone
     // NUL bytes inside a line neither crash nor end the match early
     const char nul[] = "x\0fatal error: runtime: out of memory";
-    assert_int_equal(outtail_match_oom(nul, sizeof(nul) - 1), RUNTIME_GO);
+    assert_int_equal(outtail_match_oom(nul, sizeof(nul) - 1), OOM_RT_GO);
 }
 
 int main(void)
