@@ -3,7 +3,8 @@
 set -e
 PKGS="build-essential pkg-config libinih-dev libjansson-dev libmicrohttpd-dev libcmocka-dev
       busybox-static qemu-system-x86 linux-image-amd64 iproute2 procps util-linux cpio gzip
-      curl prometheus chromium xz-utils"
+      curl prometheus chromium xz-utils nodejs python3 memcached
+      golang-go default-jre-headless"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

@@ -15,9 +15,12 @@ for t in "$here"/t_*${T_FILTER:-}*.sh; do
     out=$(mktemp /tmp/warden-it.XXXXXX)
     start=$(date +%s)
     # a hung test fails with its output instead of hanging the suite (and the VM)
-    timeout -s KILL "${T_TIMEOUT:-180}" sh -x "$t" >"$out" 2>&1
+    # a test may ask for more time with a "# timeout: N" line (the corpus runs real programs)
+    limit=$(sed -n 's/^# timeout: \([0-9]*\)$/\1/p' "$t" | head -n 1)
+    limit=${T_TIMEOUT:-${limit:-180}}
+    timeout -s KILL "$limit" sh -x "$t" >"$out" 2>&1
     rc=$?
-    [ $rc = 137 ] && echo "    | (killed after ${T_TIMEOUT:-180} s)" >>"$out"
+    [ $rc = 137 ] && echo "    | (killed after $limit s)" >>"$out"
     secs=$(( $(date +%s) - start ))
     case $rc in
     0) pass=$((pass + 1)); echo "ok   $name (${secs}s)" ;;
