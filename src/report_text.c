@@ -186,7 +186,10 @@ static void last_failure(json_t *r, FILE *out)
         static const char *const parts[][2] = {
                 {"anon_bytes", "anon"}, {"file_bytes", "file"}, {"kernel_bytes", "kernel"},
                 {"slab_bytes", "slab"}, {"sock_bytes", "sock"}, {"shmem_bytes", "shmem"}};
-        (void)fprintf(out, "  memory ");
+        char at[32], before[32];
+        rpt_mib(rpt_uint(ms, "at_usage_bytes"), at, sizeof(at));
+        rpt_dur(rpt_uint(ms, "ms_before_exit"), before, sizeof(before));
+        (void)fprintf(out, "  memory at %s, %s before the exit:", at, before);
         for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
             char b[32];
             if (json_object_get(ms, parts[i][0])) {

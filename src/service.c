@@ -349,6 +349,7 @@ static void do_spawn(struct service *svc)
     svc->starts++;
     growth_reset(&svc->growth);
     svc->heap_cap_bytes = heap_cap_usage(svc);
+    svc->inst_memstat_usage = 0;
     set_state(svc, SVC_STARTING);
     guard_start(svc);
     sup_event(sup, svc, "start",
@@ -596,6 +597,13 @@ void service_tick(struct service *svc, uint64_t mem_bytes)
 {
     uint64_t up = clock_mono_ms() - svc->start_mono_ms;
     growth_add(&svc->growth, up, mem_bytes);
+    // memory.stat at the instance's highest usage so far: one read a second while it grows
+    // (a leak), none while it is flat; the exit record of a memory death quotes it
+    if (mem_bytes > svc->inst_memstat_usage &&
+        cgroup_memory_stat(&svc->sup->cgs, &svc->cg, &svc->inst_memstat) == 0) {
+        svc->inst_memstat_usage = mem_bytes;
+        svc->inst_memstat_ms = clock_mono_ms();
+    }
     if (svc->crashloop && svc->state == SVC_RUNNING && up >= svc->cfg->stable_after_ms) {
         unsigned n = svc->failures.count;
         svc->crashloop = false;
@@ -674,11 +682,16 @@ static void on_main_exit(struct service *svc)
     } else if (left > 0) {
         left = name_left(svc, left);
     }
-    // where the memory was, for a memory death (read before the cgroup goes)
+    // where the memory was, for a memory death: the process is gone by now and its memory
+    // freed, so the breakdown is the one read at the instance's highest 1 s usage
     bool memory_end = svc->last_stats.oom_kill_count > svc->oom_base ||
                       svc->tail->oom_runtime != OOM_RT_NONE || svc->guard_restart;
-    svc->has_memstat =
-            memory_end && cgroup_memory_stat(&sup->cgs, &svc->cg, &svc->last_memstat) == 0;
+    svc->has_memstat = memory_end && svc->inst_memstat_usage > 0;
+    if (svc->has_memstat) {
+        svc->last_memstat = svc->inst_memstat;
+        svc->last_memstat_usage = svc->inst_memstat_usage;
+        svc->last_memstat_before_ms = clock_mono_ms() - svc->inst_memstat_ms;
+    }
     (void)cgroup_kill(&sup->cgs, &svc->cg, SIGKILL);
     struct exit_facts f = {
             .wait_status = svc->wait_status,

@@ -82,6 +82,11 @@ struct service {
     uint64_t heap_cap_bytes; /* the runtime's heap cap warden knows of (runtime_heap.h), 0 */
     bool has_memstat;        /* last_memstat is the last memory death's breakdown */
     struct cgroup_memstat last_memstat;
+    struct cgroup_memstat inst_memstat; /* this instance's, read at its highest 1 s usage */
+    uint64_t inst_memstat_usage;        /* the usage it was read at; 0: none yet */
+    uint64_t inst_memstat_ms;           /* when (monotonic) */
+    uint64_t last_memstat_usage;        /* last_memstat's usage, and how long before the exit */
+    uint64_t last_memstat_before_ms;
     bool has_last_exit;
     struct exit_info last_exit;
     uint64_t last_exit_wall_ms;

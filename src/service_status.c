@@ -187,6 +187,10 @@ json_t *service_exit_json(const struct service *svc)
         if (m->has_sock) {
             (void)json_object_set_new(ms, "sock_bytes", json_integer((json_int_t)m->sock_bytes));
         }
+        (void)json_object_set_new(ms, "at_usage_bytes",
+                                  json_integer((json_int_t)svc->last_memstat_usage));
+        (void)json_object_set_new(ms, "ms_before_exit",
+                                  json_integer((json_int_t)svc->last_memstat_before_ms));
         (void)json_object_set_new(o, "memory_stat", ms);
     }
     if (e->daemonized) {
