@@ -107,20 +107,20 @@ struct decision {
 };
 
 // Cgroup usage at which the heap should be exhausted, in MiB (README "runtime_heap"). With
-// memory_restart: 5 % above it, so a leak crosses memory_restart while V8 is still collecting
-// (measured: even at node's fastest leak, usage stays within 5 % of the peak for 0.3 s or more
-// before the abort, and memory_restart reacts within ~1 ms) and warden drains the instance
-// instead of V8 aborting it; but at most halfway to memory_max. Without memory_restart: 90 %
-// of memory_max, so the runtime collects harder, or gives up with its own message, before the
-// kernel's OOM killer sends SIGKILL.
+// memory_restart: halfway between it and memory_max (1.1 x memory_restart without
+// memory_max), so a leak crosses memory_restart while V8 is still collecting and warden
+// drains the instance instead of V8 aborting it. Measured here, V8 aborts anywhere from
+// X + 10 MiB (a leak of 1 MiB arrays) to 1.07 x X + 8 MiB (small objects) of cgroup usage
+// for --max-old-space-size=X; a 5 % margin above memory_restart let the first kind abort at
+// 395 MiB under memory_restart 400M, before memory_restart could fire. Without
+// memory_restart: 90 % of memory_max, so the runtime collects harder, or gives up with its
+// own message, before the kernel's OOM killer sends SIGKILL.
 static uint64_t target_mib(uint64_t restart_mib, uint64_t max_mib)
 {
     if (!restart_mib) {
         return max_mib * 9 / 10; // at most 2^44 MiB: no overflow
     }
-    uint64_t t = restart_mib * 105 / 100;
-    uint64_t half = restart_mib / 2 + max_mib / 2;
-    return max_mib > restart_mib && half < t ? half : t;
+    return max_mib > restart_mib ? restart_mib / 2 + max_mib / 2 : restart_mib * 11 / 10;
 }
 
 static const char *jvm_explicit(const char *where)
@@ -145,6 +145,10 @@ static void decide_node(const struct runtime_heap_input *in, const struct runtim
     const struct node_seen *n = &s->node;
     uint64_t u = d->target_bytes >> 20;
     uint64_t x = u > V8_USAGE_FIXED_MIB ? (u - V8_USAGE_FIXED_MIB) * 100 / V8_USAGE_PER_100 : 0;
+    // and never so small that the lowest usage at abort (X + 10 MiB) is below memory_restart
+    uint64_t floor_x = in->memory_restart_bytes >> 20;
+    floor_x = floor_x * 103 / 100 > 10 ? floor_x * 103 / 100 - 10 : 0;
+    x = in->memory_restart_bytes && x < floor_x ? floor_x : x;
     v->env = "NODE_OPTIONS";
     v->existing = s->node_options;
     if (n->set[NODE_OLD_SPACE] || n->set[NODE_HEAP_SIZE]) {

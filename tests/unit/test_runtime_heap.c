@@ -135,10 +135,10 @@ static const struct plan_case plan_cases[] = {
          512,
          400,
          0,
-         "NODE_OPTIONS=--max-old-space-size=385",
+         "NODE_OPTIONS=--max-old-space-size=418",
          GO_400,
          JVM_512_400,
-         388},
+         421},
         {"memory_max only",
          {"node", "s.js"},
          {NULL},
@@ -155,27 +155,27 @@ static const struct plan_case plan_cases[] = {
          0,
          400,
          0,
-         "NODE_OPTIONS=--max-old-space-size=385",
+         "NODE_OPTIONS=--max-old-space-size=403",
          GO_400,
          "JAVA_TOOL_OPTIONS=-XX:MaxRAM=400m -XX:MinRAMPercentage=75.0 -XX:MaxRAMPercentage=75.0",
-         385 + 48},
-        {"restart close to max: halfway",
+         403 + 48},
+        {"restart close to max: the floor (X + 10 MiB above memory_restart) wins",
          {"node"},
          {NULL},
          512,
          500,
          0,
-         "NODE_OPTIONS=--max-old-space-size=465",
+         "NODE_OPTIONS=--max-old-space-size=505",
          "GOMEMLIMIT=450MiB",
          "JAVA_TOOL_OPTIONS=-XX:MaxRAM=512m -XX:MinRAMPercentage=73.2 -XX:MaxRAMPercentage=73.2",
-         468},
+         508},
         {"merged into NODE_OPTIONS",
          {"node", "s.js"},
          {"NODE_OPTIONS=--require ./t.js"},
          512,
          400,
          0,
-         "NODE_OPTIONS=--require ./t.js --max-old-space-size=385",
+         "NODE_OPTIONS=--require ./t.js --max-old-space-size=418",
          GO_400,
          JVM_512_400,
          0},
@@ -185,7 +185,7 @@ static const struct plan_case plan_cases[] = {
          512,
          400,
          0,
-         "NODE_OPTIONS=--max-old-space-size=385",
+         "NODE_OPTIONS=--max-old-space-size=418",
          GO_400,
          JVM_512_400,
          0},
@@ -275,7 +275,7 @@ static const struct plan_case plan_cases[] = {
          512,
          400,
          0,
-         "NODE_OPTIONS=--title=x\t--max-old-space-size=9 --max-old-space-size=385",
+         "NODE_OPTIONS=--title=x\t--max-old-space-size=9 --max-old-space-size=418",
          GO_400,
          JVM_512_400,
          0},
@@ -285,7 +285,7 @@ static const struct plan_case plan_cases[] = {
          512,
          400,
          0,
-         "NODE_OPTIONS=--max-old-space-size=385",
+         "NODE_OPTIONS=--max-old-space-size=418",
          GO_400,
          "JAVA_TOOL_OPTIONS=-Dx=-Xmx1g -XX:MaxRAM=512m -XX:MinRAMPercentage=58.5 "
          "-XX:MaxRAMPercentage=58.5",
@@ -316,7 +316,7 @@ static const struct plan_case plan_cases[] = {
          512,
          400,
          0,
-         "NODE_OPTIONS=--max-old-space-size=385",
+         "NODE_OPTIONS=--max-old-space-size=418",
          GO_400,
          JVM_512_400,
          0},
@@ -346,7 +346,7 @@ static const struct plan_case plan_cases[] = {
          512,
          400,
          0,
-         "NODE_OPTIONS=--max-old-space-size=385",
+         "NODE_OPTIONS=--max-old-space-size=418",
          "!GOMEMLIMIT is set",
          JVM_512_400,
          0},
@@ -356,7 +356,7 @@ static const struct plan_case plan_cases[] = {
          512,
          400,
          0,
-         "NODE_OPTIONS=--max-old-space-size=385",
+         "NODE_OPTIONS=--max-old-space-size=418",
          "!GOMEMLIMIT is set",
          JVM_512_400,
          0},
@@ -366,7 +366,7 @@ static const struct plan_case plan_cases[] = {
          512,
          400,
          0,
-         "NODE_OPTIONS=--max-old-space-size=385",
+         "NODE_OPTIONS=--max-old-space-size=418",
          GO_400,
          "!JAVA_TOOL_OPTIONS",
          0},
@@ -376,7 +376,7 @@ static const struct plan_case plan_cases[] = {
          512,
          400,
          0,
-         "NODE_OPTIONS=--max-old-space-size=385",
+         "NODE_OPTIONS=--max-old-space-size=418",
          GO_400,
          "!JAVA_OPTS",
          0},
@@ -386,7 +386,7 @@ static const struct plan_case plan_cases[] = {
          512,
          400,
          0,
-         "NODE_OPTIONS=--max-old-space-size=385",
+         "NODE_OPTIONS=--max-old-space-size=418",
          GO_400,
          "!JDK_JAVA_OPTIONS",
          0},
@@ -396,7 +396,7 @@ static const struct plan_case plan_cases[] = {
          512,
          400,
          0,
-         "NODE_OPTIONS=--max-old-space-size=385",
+         "NODE_OPTIONS=--max-old-space-size=418",
          GO_400,
          "!in argv",
          0},
@@ -406,7 +406,7 @@ static const struct plan_case plan_cases[] = {
          512,
          400,
          0,
-         "NODE_OPTIONS=--max-old-space-size=385",
+         "NODE_OPTIONS=--max-old-space-size=418",
          GO_400,
          JVM_512_400,
          0},
@@ -416,7 +416,7 @@ static const struct plan_case plan_cases[] = {
          512,
          400,
          0,
-         "NODE_OPTIONS=--max-old-space-size=385",
+         "NODE_OPTIONS=--max-old-space-size=418",
          GO_400,
          "JAVA_TOOL_OPTIONS='-Dx=a b' -Dy=1 -XX:MaxRAM=512m -XX:MinRAMPercentage=58.5 "
          "-XX:MaxRAMPercentage=58.5",
@@ -427,7 +427,7 @@ static const struct plan_case plan_cases[] = {
          512,
          400,
          0,
-         "NODE_OPTIONS=--max-old-space-size=385",
+         "NODE_OPTIONS=--max-old-space-size=418",
          GO_400,
          "!unmatched quote",
          0},
@@ -448,7 +448,7 @@ static const struct plan_case plan_cases[] = {
          512,
          400,
          0,
-         "NODE_OPTIONS=--require a.js --max-old-space-size=385",
+         "NODE_OPTIONS=--require a.js --max-old-space-size=418",
          GO_400,
          JVM_512_400,
          0},
@@ -507,7 +507,7 @@ static void test_plan_budget(void **state)
     assert_int_equal(runtime_heap_plan(&in, &plan), 0);
     assert_int_equal(plan.budget_bytes, 400 * MIB);
     assert_string_equal(plan.budget_from, "memory_restart");
-    assert_int_equal(plan.target_bytes, 420 * MIB); // 5 % above memory_restart
+    assert_int_equal(plan.target_bytes, 456 * MIB); // halfway from memory_restart to memory_max
     assert_null(plan.error);
     in.memory_restart_bytes = 0;
     assert_int_equal(runtime_heap_plan(&in, &plan), 0);
@@ -727,7 +727,7 @@ static const struct cap_case cap_cases[] = {
          0,
          0,
          RUNTIME_NODE,
-         388,
+         421,
          "runtime_heap = auto"},
         {"auto, but explicit",
          {"node"},
@@ -1148,12 +1148,12 @@ static void test_status_json(void **state)
     o = runtime_heap_status_json(&sc);
     assert_non_null(o);
     assert_string_equal(json_string_value(json_object_get(o, "mode")), "auto");
-    assert_string_equal(json_string_value(json_object_get(o, "flag")), "--max-old-space-size=385");
+    assert_string_equal(json_string_value(json_object_get(o, "flag")), "--max-old-space-size=418");
     assert_string_equal(json_string_value(json_object_get(o, "budget_from")), "memory_restart");
     json_t *node = json_object_get(o, "node");
     assert_string_equal(json_string_value(json_object_get(node, "value")),
-                        "--require ./t.js --max-old-space-size=385");
-    assert_int_equal(json_integer_value(json_object_get(node, "heap_size_limit_bytes")), 388 * MIB);
+                        "--require ./t.js --max-old-space-size=418");
+    assert_int_equal(json_integer_value(json_object_get(node, "heap_size_limit_bytes")), 421 * MIB);
     assert_string_equal(json_string_value(json_object_get(json_object_get(o, "go"), "set")),
                         "GOMEMLIMIT=360MiB");
     cap = json_object_get(o, "cap");
