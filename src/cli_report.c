@@ -221,16 +221,8 @@ static int report_one(const struct report_opts *o, const char *state_dir,
     static struct runtime_heap_plan plan; // 12 kB, once per report
     struct runtime_heap_cap cap;
     if (sc) {
-        extern char **environ; // the report's own: the daemon's may differ (status says)
-        long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-        struct runtime_heap_input hin = {
-                .argv = sc->argv,
-                .envp = environ,
-                .memory_max_bytes = sc->memory_max_bytes,
-                .memory_restart_bytes = sc->memory_restart_bytes,
-                .host_memory_bytes = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0,
-                .heap_auto = sc->runtime_heap == RUNTIME_HEAP_AUTO,
-        };
+        struct runtime_heap_input hin; // the report's environment: the daemon's may differ
+        runtime_heap_input_of(sc, &hin);
         if (runtime_heap_cap(&hin, RUNTIME_UNKNOWN, &cap) == 0) {
             in.heap_cap_bytes = cap.cap_bytes;
             in.heap_cap_source = cap.source;

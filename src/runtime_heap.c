@@ -431,11 +431,10 @@ static json_t *var_json(const struct runtime_heap_var *v, const char *env, const
                      value ? value + 1 : "", cap_key, (json_int_t)v->cap_bytes);
 }
 
-json_t *runtime_heap_status_json(const struct svc_config *sc)
+void runtime_heap_input_of(const struct svc_config *sc, struct runtime_heap_input *in)
 {
     extern char **environ;
-    static struct runtime_heap_plan plan; // 12 kB: static; status is served one at a time
-    struct runtime_heap_input in = {
+    *in = (struct runtime_heap_input){
             .argv = sc->argv,
             .envp = environ,
             .memory_max_bytes = sc->memory_max_bytes,
@@ -443,6 +442,13 @@ json_t *runtime_heap_status_json(const struct svc_config *sc)
             .host_memory_bytes = host_bytes(),
             .heap_auto = sc->runtime_heap == RUNTIME_HEAP_AUTO,
     };
+}
+
+json_t *runtime_heap_status_json(const struct svc_config *sc)
+{
+    static struct runtime_heap_plan plan; // 12 kB: static; status is served one at a time
+    struct runtime_heap_input in;
+    runtime_heap_input_of(sc, &in);
     struct runtime_heap_cap cap;
     int rc = runtime_heap_cap(&in, RUNTIME_UNKNOWN, &cap);
     json_t *o = json_pack("{s:s, s:{s:s, s:o, s:s}}", "mode", in.heap_auto ? "auto" : "off", "cap",

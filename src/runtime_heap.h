@@ -88,6 +88,10 @@ uint64_t runtime_heap_v8_young(uint64_t limit_bytes, uint64_t host_bytes);
 /* "node", "jvm", "go", "unknown". */
 const char *runtime_heap_kind_name(enum runtime_kind k);
 
+/* The input for a service as warden spawns it: its argv, warden's environment (which services
+ * inherit), its limits, host memory (sysconf) and its runtime_heap. Not pure: reads environ. */
+void runtime_heap_input_of(const struct svc_config *sc, struct runtime_heap_input *in);
+
 /* What runtime_heap sets for this service, for `warden status --json`: {"mode": "off"|"auto",
  * "cap": {runtime, bytes, source}} and, for auto, the budget, "flag" (the detected runtime's
  * addition, else node's) and per runtime {"set", "value", ...} or {"left": why}. Computed from

@@ -48,97 +48,6 @@ const char *service_event_name(enum svc_event e)
     return (unsigned)e < SVC_EVENT_COUNT ? event_names[e] : "?";
 }
 
-static void on_timer(struct loop *loop, int fd, uint32_t events, void *ctx)
-{
-    (void)loop;
-    (void)events;
-    // An expiration queued in the same batch as an event that re-armed or disarmed the
-    // timer reads as 0 here: stale, so not dispatched.
-    if (timer_drain(fd) > 0) {
-        service_handle(ctx, SVC_EV_TIMER);
-    }
-}
-
-// One pair of line buffers per service slot, in a table of their own: they are only
-// touched (made resident) when output flows through a prefixing relay. Indexed by the slot
-// in sup->services (one supervisor per process), like the log files.
-static struct linebuf linebufs[SERVICES_MAX][2];
-static struct logfile logfiles[SERVICES_MAX];
-static struct outtail tails[SERVICES_MAX];
-
-void service_reconfigure(struct service *svc, const struct svc_config *cfg)
-{
-    bool rebind = config_listen_differs(svc->cfg, cfg);
-    svc->cfg = cfg;
-    if (rebind) {
-        service_close_listen(svc); // bound again at the next start
-    }
-    guard_fini(svc);
-    (void)guard_init(svc); // without a timer the guard is off; said by status
-    if (svc->log) {
-        logfile_close(svc->log);
-        svc->log = NULL;
-    }
-    svc->log_error = 0;
-    service_open_log(svc, &logfiles[svc - svc->sup->services]);
-}
-
-int service_init(struct service *svc, struct supervisor *sup, const struct svc_config *cfg)
-{
-    ptrdiff_t slot = svc - sup->services;
-    if (slot < 0 || slot >= (ptrdiff_t)SERVICES_MAX) {
-        return -EINVAL;
-    }
-    memset(svc, 0, sizeof(*svc));
-    svc->out_lb = &linebufs[slot][0];
-    svc->err_lb = &linebufs[slot][1];
-    svc->tail = &tails[slot];
-    // Static storage starts zeroed and logs_flush empties a buffer at every teardown, so
-    // nothing is written (or even read) here: the buffers' pages stay unmapped until used.
-    svc->sup = sup;
-    svc->cfg = cfg;
-    svc->state = SVC_STOPPED;
-    svc->pidfd = svc->exec_fd = svc->out_fd = svc->err_fd = svc->log_timer_fd = -1;
-    svc->probe_fd = svc->ready_timer_fd = -1;
-    svc->hist.fd = -1; // opened by observe_init, or observe_add after a reload
-    cgroup_svc_init(&svc->cg);
-    policy_ring_reset(&svc->failures);
-    service_open_log(svc, &logfiles[slot]);
-    svc->timer_fd = timer_create_fd();
-    if (svc->timer_fd < 0) {
-        return svc->timer_fd;
-    }
-    int rc = loop_add(sup->loop, svc->timer_fd, EPOLLIN, on_timer, svc);
-    return rc < 0 ? rc : guard_init(svc);
-}
-
-void service_close_fd(struct service *svc, int *fd)
-{
-    if (*fd >= 0) {
-        loop_del(svc->sup->loop, *fd);
-        (void)close(*fd);
-        *fd = -1;
-    }
-}
-
-void service_fini(struct service *svc)
-{
-    service_overlap_fini(svc);
-    service_ready_fini(svc);
-    service_close_listen(svc);
-    guard_fini(svc);
-    service_close_fd(svc, &svc->timer_fd);
-    service_close_fd(svc, &svc->pidfd);
-    service_close_fd(svc, &svc->exec_fd);
-    service_close_fd(svc, &svc->out_fd);
-    service_close_fd(svc, &svc->err_fd);
-    service_close_fd(svc, &svc->log_timer_fd);
-    if (svc->log) {
-        logfile_close(svc->log);
-        svc->log = NULL;
-    }
-}
-
 static void set_state(struct service *svc, enum svc_state s)
 {
     if (svc->state != s) {
@@ -249,31 +158,6 @@ static int prepare_cgroup(struct service *svc)
 
 static void do_spawn(struct service *svc);
 
-// The cgroup usage at which the runtime's own heap cap will end an instance, when warden can
-// tell (Node, the JVM; runtime_heap.h): measured here, V8 aborts at about 1.07 x its
-// heap_size_limit + 8 MiB of cgroup usage, the JVM at about 1.04 x -Xmx + 14 MiB; taken as
-// cap + cap/16 + 8 MiB. 0 when unknown. Feeds the leak ETA's binding limit.
-static uint64_t heap_cap_usage(const struct service *svc)
-{
-    extern char **environ;
-    const struct svc_config *c = svc->cfg;
-    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-    struct runtime_heap_input in = {
-            .argv = c->argv,
-            .envp = environ,
-            .memory_max_bytes = c->memory_max_bytes,
-            .memory_restart_bytes = c->memory_restart_bytes,
-            .host_memory_bytes = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0,
-            .heap_auto = c->runtime_heap == RUNTIME_HEAP_AUTO,
-    };
-    struct runtime_heap_cap cap;
-    if (runtime_heap_cap(&in, RUNTIME_UNKNOWN, &cap) < 0 || !cap.cap_bytes ||
-        (cap.runtime != RUNTIME_NODE && cap.runtime != RUNTIME_JVM)) {
-        return 0;
-    }
-    return cap.cap_bytes + cap.cap_bytes / 16u + (8u << 20);
-}
-
 void service_spawn_instance(struct service *svc)
 {
     do_spawn(svc);
@@ -348,7 +232,7 @@ static void do_spawn(struct service *svc)
     svc->start_wall_ms = clock_wall_ms();
     svc->starts++;
     growth_reset(&svc->growth);
-    svc->heap_cap_bytes = heap_cap_usage(svc);
+    svc->heap_cap_bytes = service_heap_cap_usage(svc);
     svc->inst_memstat_usage = 0;
     set_state(svc, SVC_STARTING);
     guard_start(svc);
@@ -396,36 +280,13 @@ void service_stop_with(struct service *svc, int sig, const char *reason)
 
 /* ---- after an exit ---- */
 
-static void record_exit(struct service *svc, const struct exit_facts *f, uint64_t uptime_ms)
-{
-    policy_classify(f, &svc->last_exit);
-    service_name_oom_victim(svc);
-    svc->has_last_exit = true;
-    svc->last_exit_wall_ms = clock_wall_ms();
-    svc->last_uptime_ms = uptime_ms;
-    svc->last_wait_status = f->wait_status;
-    svc->oom_kills_total += f->oom_delta;
-    svc->runtime_oom_total += svc->last_exit.runtime_oom > 0;
-    svc->daemonized_total += svc->last_exit.daemonized;
-    json_t *ev = service_exit_json(svc);
-    if (svc->pid > 0) {
-        (void)json_object_set_new(ev, "pid", json_integer(svc->pid));
-    }
-    service_exit_evidence(svc, ev); // the last output lines, the runtime's OOM line
-    bool urgent = policy_is_memory_death(&svc->last_exit);
-    log_info("%s: %s: %s (uptime %llu ms)", svc->cfg->name,
-             policy_exit_kind_name(svc->last_exit.kind), svc->last_exit.reason,
-             (unsigned long long)uptime_ms);
-    sup_event(svc->sup, svc, "exit", ev, urgent);
-}
-
 void service_start_failed(struct service *svc, const char *what, int err)
 {
     log_warnx("%s: unable to %s: %s", svc->cfg->name, what, strerror(err));
     struct exit_facts f = {.exec_failed = true, .exec_errno = err, .exec_stage = what};
     memset(&svc->last_stats, 0, sizeof(svc->last_stats));
     svc->pid = 0;
-    record_exit(svc, &f, 0);
+    service_record_exit(svc, &f, 0);
     svc->starts++;
     (void)cgroup_destroy(&svc->sup->cgs, &svc->cg);
     svc->state = SVC_DRAINING; // so finish_instance runs the policy from a known state
@@ -468,48 +329,6 @@ void service_settle(struct service *svc, enum svc_state s, const char *why)
     sup_service_settled(svc->sup, svc);
 }
 
-// A leak across instances: this instance was ended by memory (memory_restart, an OOM kill,
-// its runtime's own heap death) after growing all its life at about the rate of the ones
-// before it. Any other end breaks the run.
-static void track_growth(struct service *svc)
-{
-    const struct exit_info *e = &svc->last_exit;
-    bool by_memory = policy_is_memory_death(e) || svc->guard_restart;
-    double rate = 0;
-    if (svc->stop_requested && !svc->guard_restart) {
-        return; // an operator's stop or restart says nothing about growth
-    }
-    if (!by_memory || !growth_linear(&svc->growth, svc->last_uptime_ms,
-                                     svc->last_stats.memory_peak_bytes, &rate)) {
-        growth_runs_reset(&svc->mem_runs);
-        svc->leak_across = false;
-        return;
-    }
-    growth_runs_push(&svc->mem_runs, rate, svc->last_uptime_ms);
-    uint64_t life = 0;
-    if (svc->leak_across || !growth_runs_leak(&svc->mem_runs, &rate, &life)) {
-        return;
-    }
-    svc->leak_across = true;
-    svc->leak_across_rate = rate;
-    svc->leak_across_life_ms = life;
-    const char *limit = e->runtime_oom               ? "runtime heap"
-                        : e->kind == EXIT_OOM_KILLED ? "memory_max"
-                                                     : "memory_restart";
-    char advice[200];
-    (void)snprintf(advice, sizeof(advice),
-                   "every instance grows at about %.1f MiB/s until %s ends it after ~%.1f s: a "
-                   "bigger limit only postpones the crash",
-                   rate / (1024.0 * 1024.0), limit, (double)life / 1000.0);
-    log_warnx("%s: leak suspected across instances: %s", svc->cfg->name, advice);
-    sup_event(svc->sup, svc, "leak-suspected",
-              json_pack("{s:s, s:f, s:I, s:I, s:s, s:f, s:s}", "scope", "across-instances",
-                        "rate_bytes_per_s", rate, "instances", (json_int_t)svc->mem_runs.count,
-                        "lifetime_ms", (json_int_t)life, "limit", limit, "eta_s",
-                        (double)life / 1000.0, "advice", advice),
-              false);
-}
-
 // What the breaker decided after a failure (or a clean exit under restart = always).
 static void after_failure(struct service *svc, bool failure)
 {
@@ -545,7 +364,7 @@ static void finish_instance(struct service *svc)
         return; // the replacement failed: the old instance keeps serving
     }
     const struct exit_info *e = &svc->last_exit;
-    track_growth(svc);
+    service_track_growth(svc);
     bool quick_guard = svc->guard_restart && svc->last_uptime_ms < DETERMINISTIC_WINDOW_MS;
     if (svc->restart_after && !svc->sup->shutting_down && !quick_guard) {
         if (!svc->guard_restart) {
@@ -591,32 +410,6 @@ static void finish_instance(struct service *svc)
     after_failure(svc, failure);
 }
 
-/* The 1 s tick of a live instance (observe.c): its growth, and the end of a crash loop once
- * an instance has stayed up for stable_after. */
-void service_tick(struct service *svc, uint64_t mem_bytes)
-{
-    uint64_t up = clock_mono_ms() - svc->start_mono_ms;
-    growth_add(&svc->growth, up, mem_bytes);
-    // memory.stat at the instance's highest usage so far: one read a second while it grows
-    // (a leak), none while it is flat; the exit record of a memory death quotes it
-    if (mem_bytes > svc->inst_memstat_usage &&
-        cgroup_memory_stat(&svc->sup->cgs, &svc->cg, &svc->inst_memstat) == 0) {
-        svc->inst_memstat_usage = mem_bytes;
-        svc->inst_memstat_ms = clock_mono_ms();
-    }
-    if (svc->crashloop && svc->state == SVC_RUNNING && up >= svc->cfg->stable_after_ms) {
-        unsigned n = svc->failures.count;
-        svc->crashloop = false;
-        svc->deterministic = false;
-        svc->reason[0] = '\0';
-        policy_ring_reset(&svc->failures);
-        sup_event(svc->sup, svc, "stable",
-                  json_pack("{s:I, s:I}", "uptime_ms", (json_int_t)up, "failures_before",
-                            (json_int_t)n),
-                  false);
-    }
-}
-
 // Wait for the cgroup to be empty after the main process is gone, killing stragglers.
 static void check_empty(struct service *svc)
 {
@@ -636,24 +429,6 @@ static void check_empty(struct service *svc)
         (void)cgroup_kill(&svc->sup->cgs, &svc->cg, SIGKILL); // new forks since the last kill
     }
     (void)timer_arm_ms(svc->timer_fd, EMPTY_CHECK_MS);
-}
-
-// The main process exited and left processes in its cgroup: name the biggest group (a
-// daemon's own name: "memcached", "nginx") before they are killed.
-// pids.current counts threads; the snapshot counts processes (cgroup.procs), which is what
-// "left N processes" means (memcached -d leaves one process with 6 to 10 threads).
-static uint64_t name_left(struct service *svc, uint64_t tasks)
-{
-    json_t *snap = guard_snapshot(svc);
-    json_t *top = json_array_get(json_object_get(snap, "top"), 0);
-    const char *cmd = json_string_value(json_object_get(top, "command"));
-    json_t *procs = json_object_get(snap, "processes");
-    (void)snprintf(svc->left_top, sizeof(svc->left_top), "%s", cmd ? cmd : "");
-    uint64_t n = json_is_integer(procs) && json_integer_value(procs) > 0
-                         ? (uint64_t)json_integer_value(procs)
-                         : tasks;
-    json_decref(snap);
-    return n;
 }
 
 void service_reaped(struct service *svc, int wait_status)
@@ -680,7 +455,7 @@ static void on_main_exit(struct service *svc)
     if (svc->stop_requested || svc->guard_reason) {
         left = 0; // warden is ending it: what is left goes with the cgroup, as asked
     } else if (left > 0) {
-        left = name_left(svc, left);
+        left = service_name_left(svc, left);
     }
     // where the memory was, for a memory death: the process is gone by now and its memory
     // freed, so the breakdown is the one read at the instance's highest 1 s usage
@@ -709,7 +484,7 @@ static void on_main_exit(struct service *svc)
     if (svc->last_stats.oom_kill_count < svc->oom_base) {
         f.oom_delta = 0;
     }
-    record_exit(svc, &f, uptime);
+    service_record_exit(svc, &f, uptime);
     svc->pid = 0;
     set_state(svc, SVC_DRAINING);
     svc->empty_checks = 0;

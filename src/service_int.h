@@ -33,6 +33,12 @@ void service_watch_output(struct service *svc);
 
 // service.c: start a new instance now (fresh cgroup, spawn, starting).
 void service_spawn_instance(struct service *svc);
+// service_exit.c: the exit record (journalled), the processes left (returns their count, names
+// the top command), the leak across instances, and the runtime heap cap's usage (0: unknown).
+void service_record_exit(struct service *svc, const struct exit_facts *f, uint64_t uptime_ms);
+uint64_t service_name_left(struct service *svc, uint64_t tasks);
+void service_track_growth(struct service *svc);
+uint64_t service_heap_cap_usage(const struct service *svc);
 // service.c: an instance could not be started (what: the step, err: why): recorded as an
 // exec-failed exit and handed to the restart policy.
 void service_start_failed(struct service *svc, const char *what, int err);

@@ -64,19 +64,13 @@ bool service_ensure_listening(struct service *svc)
 // without the additions). Policy is decided here, so this is where it is logged.
 static const struct runtime_heap_plan *heap_additions(const struct service *svc)
 {
-    extern char **environ;
     static struct runtime_heap_plan plan; // 12 kB: one spawn at a time, untouched when off
     const struct svc_config *c = svc->cfg;
     if (c->runtime_heap != RUNTIME_HEAP_AUTO) {
         return NULL;
     }
-    struct runtime_heap_input in = {
-            .argv = c->argv,
-            .envp = environ,
-            .memory_max_bytes = c->memory_max_bytes,
-            .memory_restart_bytes = c->memory_restart_bytes,
-            .heap_auto = true,
-    };
+    struct runtime_heap_input in;
+    runtime_heap_input_of(c, &in);
     if (runtime_heap_plan(&in, &plan) < 0) {
         log_warnx("%s: unable to add runtime_heap = auto's heap caps: %s; starting without them",
                   c->name, plan.error);
