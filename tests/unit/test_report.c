@@ -571,10 +571,108 @@ static void test_parse_time(void **state)
     assert_int_equal(report_parse_time(NULL, &ms), -EINVAL);
 }
 
+// Issue 11: the judgement on real programs, from journals as the daemon writes them.
+static void runtime_abort(json_t *arr, uint64_t t, uint64_t peak)
+{
+    ev(arr, t - 5000, "\"type\":\"start\",\"pid\":100");
+    ev(arr, t,
+       "\"type\":\"exit\",\"kind\":\"killed\",\"reason\":\"the node runtime ran out of "
+       "memory\",\"code\":null,\"signal\":6,\"uptime_ms\":5000,\"memory_peak_bytes\":%llu,"
+       "\"memory_max_bytes\":%llu,\"runtime_oom\":{\"runtime\":\"node\",\"line\":\"FATAL "
+       "ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory\"},"
+       "\"tail\":[\"FATAL ERROR: Reached heap limit\"]",
+       (unsigned long long)peak, (unsigned long long)(512 * MIB));
+}
+
+static void test_runtime_oom(void **state)
+{
+    (void)state;
+    json_t *evs = json_array();
+    for (unsigned i = 0; i < 6; i++) {
+        runtime_abort(evs, NOW - 60000 + i * 6000, 265 * MIB);
+    }
+    struct report_input in = input(evs);
+    in.memory_max_bytes = 512 * MIB;
+    in.memory_restart_bytes = 400 * MIB;
+    in.command = "/usr/bin/node server.js";
+    in.heap_cap_bytes = 259 * MIB;
+    in.heap_cap_source = "V8 default from the cgroup limit";
+    json_t *r = report_build(&in);
+    assert_string_equal(verdict_code(r), "runtime-oom");
+    assert_contains(verdict_text(r), "JavaScript heap out of memory");
+    json_t *first = json_array_get(json_object_get(r, "recommendations"), 0);
+    assert_string_equal(json_string_value(json_object_get(first, "code")), "runtime-heap");
+    assert_contains(rec_text(r, "runtime-heap"), "259.0 MiB");
+    assert_contains(rec_text(r, "runtime-heap"), "memory_restart never fires");
+    assert_string_equal(json_string_value(json_object_get(first, "problem")), "heap");
+    // never "deterministic" (signal 6 every time, within 10 s), and no memory_max number from
+    // instances the heap cut short
+    assert_null(find_rec(r, "deterministic-crash"));
+    assert_null(find_rec(r, "memory-max"));
+    json_decref(r);
+    // the same with a leak across instances: the state is the problem
+    ev(evs, NOW - 20000,
+       "\"type\":\"leak-suspected\",\"scope\":\"across-instances\",\"rate_bytes_per_s\":"
+       "50000000.0,\"instances\":3,\"lifetime_ms\":5300,\"limit\":\"runtime heap\","
+       "\"eta_s\":5.3");
+    r = report_build(&in);
+    assert_string_equal(verdict_code(r), "runtime-oom");
+    first = json_array_get(json_object_get(r, "recommendations"), 0);
+    assert_string_equal(json_string_value(json_object_get(first, "problem")), "state");
+    assert_contains(rec_text(r, "leak"), "only postpones");
+    assert_null(find_rec(r, "memory-restart")); // no advice to raise a limit for a leak
+    json_decref(r);
+    json_decref(evs);
+}
+
+static void test_daemon_and_port(void **state)
+{
+    (void)state;
+    json_t *evs = json_array();
+    for (unsigned i = 0; i < 5; i++) {
+        ev(evs, NOW - 30000 + i * 2000, "\"type\":\"start\",\"pid\":100");
+        ev(evs, NOW - 30000 + i * 2000 + 10,
+           "\"type\":\"exit\",\"kind\":\"exited\",\"reason\":\"daemonized\",\"code\":0,"
+           "\"signal\":null,\"uptime_ms\":10,\"memory_peak_bytes\":1048576,"
+           "\"left_processes\":1,\"left_command\":\"nginx\",\"daemonized\":true");
+    }
+    struct report_input in = input(evs);
+    in.command = "/usr/sbin/nginx";
+    json_t *r = report_build(&in);
+    assert_string_equal(verdict_code(r), "daemonized");
+    json_t *first = json_array_get(json_object_get(r, "recommendations"), 0);
+    assert_string_equal(json_string_value(json_object_get(first, "code")), "daemonized");
+    assert_contains(rec_text(r, "daemonized"), "daemon off;");
+    assert_null(find_rec(r, "memory-max")); // a daemon's stub is no size
+    json_decref(r);
+    json_decref(evs);
+    // a held listen address: port-conflict, not exec-failure, and the holder named
+    evs = json_array();
+    for (unsigned i = 0; i < 3; i++) {
+        ev(evs, NOW - 9000 + i * 3000,
+           "\"type\":\"port-conflict\",\"address\":\"tcp:127.0.0.1:8080\",\"error\":"
+           "\"EADDRINUSE\",\"holder\":\"pid 812 (nginx: master)\"");
+        ev(evs, NOW - 9000 + i * 3000,
+           "\"type\":\"exit\",\"kind\":\"exec-failed\",\"reason\":\"listen on "
+           "tcp:127.0.0.1:8080 failed: Address already in use\",\"errno\":\"EADDRINUSE\","
+           "\"code\":null,\"signal\":null,\"uptime_ms\":0");
+    }
+    in = input(evs);
+    r = report_build(&in);
+    assert_string_equal(verdict_code(r), "port-conflict");
+    assert_contains(verdict_text(r), "pid 812 (nginx: master)");
+    assert_non_null(find_rec(r, "port-conflict"));
+    assert_null(find_rec(r, "exec-failure"));
+    json_decref(r);
+    json_decref(evs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_crash_loop_first_second),
+            cmocka_unit_test(test_runtime_oom),
+            cmocka_unit_test(test_daemon_and_port),
             cmocka_unit_test(test_oom_three_in_hour),
             cmocka_unit_test(test_leak),
             cmocka_unit_test(test_healthy),
