@@ -442,11 +442,31 @@ void cgroup_group_name(char *buf, size_t len)
     (void)snprintf(buf, len, "warden.%lu-%d", pidns_inode(), (int)getpid());
 }
 
+// Has pid exited (a zombie not yet reaped, or being torn down)? The state is the field after
+// the ")" that ends comm in /proc/PID/stat (comm may itself contain ") ").
+static bool proc_dead(long pid)
+{
+    char path[64], buf[512];
+    (void)snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return true;
+    }
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    (void)close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    const char *end = strrchr(buf, ')');
+    return !end || end[1] != ' ' || end[2] == 'Z' || end[2] == 'X' || end[2] == 'x';
+}
+
 // Is pid a live warden? Its comm starts with "warden", or it runs our very binary (a
 // renamed copy or a symlink): a recycled pid of another program is neither.
 static bool is_live_warden(long pid)
 {
     char path[64], comm[32] = "";
+    if (proc_dead(pid)) {
+        return false; // a zombie (its parent has not reaped it yet) still has its name
+    }
     (void)snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {

@@ -3,13 +3,17 @@
 // problem is collected with its file and line, so one run shows every mistake at once.
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -563,17 +567,49 @@ int config_load_stream(struct warden_config *cfg, FILE *f, const char *name, str
     return ctx.nerrs ? -EINVAL : 0;
 }
 
+// Open a config file without ever blocking (a FIFO's open(2) waits for a writer: a reload
+// froze the whole loop, `warden check` hung), and read only a regular file. NULL with errno
+// set, and *what the words for it.
+static FILE *open_regular(const char *path, const char **what)
+{
+    *what = NULL;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    struct stat st = {0};
+    if (fd < 0) {
+        return NULL;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        int e = errno;
+        *what = S_ISFIFO(st.st_mode)  ? "not a regular file (a FIFO)"
+                : S_ISDIR(st.st_mode) ? "not a regular file (a directory)"
+                                      : "not a regular file (a device or socket)";
+        (void)close(fd);
+        errno = S_ISREG(st.st_mode) ? e : S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+        return NULL;
+    }
+    int flags = fcntl(fd, F_GETFL);
+    (void)fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    FILE *f = fdopen(fd, "r");
+    if (!f) {
+        int e = errno;
+        (void)close(fd);
+        errno = e;
+    }
+    return f;
+}
+
 int config_load(struct warden_config *cfg, const char *path, struct errbuf *errs, unsigned errs_max,
                 unsigned *nerrs)
 {
-    FILE *f = fopen(path, "re");
+    const char *what;
+    FILE *f = open_regular(path, &what);
     if (!f) {
         int e = errno;
         config_reset(cfg);
         (void)snprintf(cfg->file, sizeof(cfg->file), "%s", path); // a cut name only in messages
         *nerrs = 1;
         if (errs && errs_max > 0) {
-            (void)errbuf_set(&errs[0], "unable to open the file: %s", strerror(e));
+            (void)errbuf_set(&errs[0], "unable to open the file: %s", what ? what : strerror(e));
             errs[0].file = cfg->file;
             errs[0].line = 0;
         }

@@ -100,6 +100,32 @@ static int pass_listen_fds(const struct spawn_req *req, int errfd)
     return errfd;
 }
 
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2) // linux/close_range.h, 5.11
+#endif
+#define CLOEXEC_SCAN_MAX 65536 // fallback without close_range: fds scanned, at most
+
+// Nothing of warden's, nor what warden itself inherited (a launcher's fd 9 onto a root-only
+// file, fd 251 of a CI runner), reaches the service: every fd from `first` on is marked
+// close-on-exec (not closed: the exec-result pipe must live until exec succeeds). One
+// close_range(2) call (5.11+); else a bounded fcntl scan, which async-signal-safety allows.
+static void cloexec_from(int first)
+{
+    if (syscall(SYS_close_range, (unsigned)first, ~0U, CLOSE_RANGE_CLOEXEC) == 0) {
+        return;
+    }
+    struct rlimit rl;
+    int max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < CLOEXEC_SCAN_MAX
+                      ? (int)rl.rlim_cur
+                      : CLOEXEC_SCAN_MAX;
+    for (int fd = first; fd < max; fd++) {
+        int flags = fcntl(fd, F_GETFD);
+        if (flags >= 0 && !(flags & FD_CLOEXEC)) {
+            (void)fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+        }
+    }
+}
+
 static __attribute__((noreturn)) void child(const struct spawn_req *req, int errfd)
 {
     // Dispositions: warden ignores SIGPIPE; everything else it blocks (signalfd).
@@ -142,6 +168,7 @@ static __attribute__((noreturn)) void child(const struct spawn_req *req, int err
         }
         errfd = moved;
     }
+    cloexec_from(LISTEN_FD_FIRST + (int)req->listen_count);
     if (req->envp) {
         execvpe(req->argv[0], req->argv, req->envp);
     } else {

@@ -549,7 +549,17 @@ static void test_file_limits(void **state)
     assert_string_equal(errs[0].file, "/nonexistent/warden.ini");
     assert_non_null(strstr(errs[0].msg, "unable to open the file"));
     assert_int_equal(config_load(&cfg, "/tmp", errs, ERRS_MAX, &nerrs), -EISDIR);
-    assert_non_null(strstr(errs[0].msg, "unable to read the file"));
+    assert_non_null(strstr(errs[0].msg, "not a regular file (a directory)"));
+    // a FIFO is refused at open, never waited on (issue 12: a reload froze the loop)
+    char fifo[] = "/tmp/warden-test-fifo.XXXXXX";
+    assert_non_null(mkdtemp(fifo));
+    char fifo_path[64];
+    (void)snprintf(fifo_path, sizeof(fifo_path), "%s/c.conf", fifo);
+    assert_int_equal(mkfifo(fifo_path, 0600), 0);
+    assert_int_equal(config_load(&cfg, fifo_path, errs, ERRS_MAX, &nerrs), -EINVAL);
+    assert_non_null(strstr(errs[0].msg, "not a regular file (a FIFO)"));
+    (void)unlink(fifo_path);
+    (void)rmdir(fifo);
 }
 
 // More errors than slots: all counted, only errs_max stored, nothing written past them.
