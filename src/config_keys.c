@@ -365,6 +365,16 @@ int config_set_value(struct warden_config *cfg, struct svc_config *sc, const str
     if (rc == 0 && (v < def->min || v > def->max)) {
         rc = out_of_bounds(def, value, v, eb);
     }
+    // min_available at or above the memory there is can never be met: the host guard would
+    // drain every service at once (4T, or 100 %, on a 24 GiB host was accepted)
+    if (rc == 0 && field == &cfg->host_min_available_bytes && cfg->host_memory_bytes &&
+        v >= cfg->host_memory_bytes) {
+        char total[32];
+        (void)units_format_bytes(cfg->host_memory_bytes, total, sizeof(total));
+        char why[64];
+        (void)snprintf(why, sizeof(why), "not below the memory there is (%s)", total);
+        rc = bad_value(eb, "size", value, why, "a size or percentage below the host's memory");
+    }
     if (rc == 0) {
         field[0] = v;
         if (def->kind == VAL_RANGE || def->kind == VAL_PRESSURE) {

@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "bounds.h"
+#include "journal_int.h"
 
 #define SEG_PREFIX      "events."
 #define SEG_SUFFIX      ".jsonl"
@@ -133,12 +134,6 @@ static int seg_foreach(int dir_fd, seg_visit_fn *fn, void *ctx)
     return rc;
 }
 
-struct seg_range {
-    uint64_t from, to; // inclusive bounds of the indexes looked at
-    uint64_t lo, hi;   // lowest and highest index found in [from, to]
-    size_t count;      // segments found in [from, to]
-};
-
 static int seg_range_visit(uint64_t index, void *ctx)
 {
     struct seg_range *r = ctx;
@@ -151,7 +146,7 @@ static int seg_range_visit(uint64_t index, void *ctx)
 }
 
 // Lowest and highest segment index in [from, to]; r->count is 0 when there is none.
-static int seg_scan(int dir_fd, uint64_t from, uint64_t to, struct seg_range *r)
+int journal_seg_scan(int dir_fd, uint64_t from, uint64_t to, struct seg_range *r)
 {
     *r = (struct seg_range){.from = from, .to = to};
     return seg_foreach(dir_fd, seg_range_visit, r);
@@ -182,7 +177,7 @@ static int seg_prune_visit(uint64_t index, void *ctx)
 }
 
 // Open segment `index` (a regular file, never through a symlink): the fd, or -errno.
-static int seg_open(int dir_fd, uint64_t index, int flags, uint64_t *size)
+int journal_seg_open(int dir_fd, uint64_t index, int flags, uint64_t *size)
 {
     char name[SEG_NAME_MAX];
     int rc = seg_name(name, sizeof(name), index);
@@ -343,7 +338,7 @@ static int seq_in_segment(int dir_fd, uint64_t index, uint64_t *seq, bool *found
 {
     *found = false;
     uint64_t size = 0;
-    int fd = seg_open(dir_fd, index, O_RDONLY, &size);
+    int fd = journal_seg_open(dir_fd, index, O_RDONLY, &size);
     if (fd < 0) {
         return fd == -ENOENT ? 0 : fd;
     }
@@ -357,7 +352,7 @@ static int seg_repair(struct journal *j)
 {
     char buf[JOURNAL_LINE_MAX]; // backward scan chunk
     uint64_t size = 0, end = 0;
-    int rfd = seg_open(j->dir_fd, j->seg_index, O_RDONLY, &size);
+    int rfd = journal_seg_open(j->dir_fd, j->seg_index, O_RDONLY, &size);
     if (rfd < 0) {
         return rfd;
     }
@@ -379,7 +374,7 @@ static int seg_repair(struct journal *j)
 static int seg_attach(struct journal *j)
 {
     uint64_t size = 0;
-    int fd = seg_open(j->dir_fd, j->seg_index, O_WRONLY | O_APPEND | O_CREAT, &size);
+    int fd = journal_seg_open(j->dir_fd, j->seg_index, O_WRONLY | O_APPEND | O_CREAT, &size);
     if (fd < 0) {
         return fd;
     }
@@ -405,7 +400,7 @@ static int recover_seq(struct journal *j)
     int rc = seq_in_segment(j->dir_fd, index, &seq, &found);
     while (rc == 0 && !found && index > 0) {
         struct seg_range r;
-        rc = seg_scan(j->dir_fd, 0, index - 1, &r);
+        rc = journal_seg_scan(j->dir_fd, 0, index - 1, &r);
         if (rc != 0 || r.count == 0) {
             break;
         }
@@ -468,7 +463,7 @@ int journal_open(struct journal *j, const struct journal_opts *o)
     }
     struct seg_range r = {0};
     if (rc == 0) {
-        rc = seg_scan(j->dir_fd, 0, UINT64_MAX, &r);
+        rc = journal_seg_scan(j->dir_fd, 0, UINT64_MAX, &r);
     }
     j->seg_index = r.count ? r.hi : 1;
     if (rc == 0 && r.count && r.hi - r.lo >= j->segment_count) {
@@ -501,7 +496,8 @@ static int rotate(struct journal *j)
         rc = seg_unlink(j->dir_fd, next - j->segment_count);
     }
     uint64_t bytes = 0;
-    int fd = rc == 0 ? seg_open(j->dir_fd, next, O_WRONLY | O_APPEND | O_CREAT, &bytes) : rc;
+    int fd =
+            rc == 0 ? journal_seg_open(j->dir_fd, next, O_WRONLY | O_APPEND | O_CREAT, &bytes) : rc;
     if (fd < 0) {
         return fd;
     }
@@ -602,6 +598,12 @@ static int write_line(struct journal *j, const char *line, size_t len)
         return 0;
     }
     int rc = n < 0 ? -errno : -EIO;
+    if (n >= 0) {
+        // a short write to a regular file is a full disk or quota: the rest says which
+        // (ENOSPC was reported as "Input/output error")
+        ssize_t m = write(j->fd, line + n, len - (size_t)n);
+        rc = m < 0 ? -errno : -ENOSPC;
+    }
     if (n > 0 && ftruncate(j->fd, (off_t)j->seg_bytes) != 0) {
         (void)close(j->fd);
         j->fd = -1;
@@ -612,6 +614,15 @@ static int write_line(struct journal *j, const char *line, size_t len)
 
 static int make_room(struct journal *j, size_t len)
 {
+    struct stat st;
+    if (j->fd >= 0 && fstat(j->fd, &st) == 0 && st.st_nlink == 0) {
+        // the segment was deleted under us: writing on would lose every event silently
+        // (issue 12); it is made again, and counted
+        (void)close(j->fd);
+        j->fd = -1;
+        j->dirty = false;
+        j->reopened_count++;
+    }
     if (j->fd < 0) {
         int rc = seg_attach(j);
         if (rc != 0) {
@@ -682,116 +693,4 @@ void journal_close(struct journal *j)
         (void)close(j->dir_fd);
         j->dir_fd = -1;
     }
-}
-
-struct reader {
-    journal_visit_fn *fn;
-    void *ctx;
-    uint64_t *bad_lines;
-};
-
-static int visit_line(struct reader *rd, const char *line, size_t len)
-{
-    json_t *ev = json_loadb(line, len, 0, NULL);
-    if (!json_is_object(ev)) {
-        json_decref(ev);
-        (*rd->bad_lines)++;
-        return 0;
-    }
-    int rc = rd->fn(ev, rd->ctx);
-    json_decref(ev);
-    return rc;
-}
-
-// Hand every complete line in buf[0, *have) to visit_line; keep the unfinished rest.
-static int feed_lines(struct reader *rd, char *buf, size_t *have, bool *skipping)
-{
-    size_t start = 0;
-    int rc = 0;
-    while (rc == 0 && start < *have) {
-        char *nl = memchr(buf + start, '\n', *have - start);
-        if (nl == NULL) {
-            break;
-        }
-        size_t len = (size_t)(nl - (buf + start));
-        if (*skipping) {
-            *skipping = false; // the end of an overlong line: one bad line
-            (*rd->bad_lines)++;
-        } else {
-            rc = visit_line(rd, buf + start, len);
-        }
-        start += len + 1;
-    }
-    memmove(buf, buf + start, *have - start);
-    *have -= start;
-    if (*have == JOURNAL_LINE_MAX) {
-        *skipping = true; // no '\n' in a full buffer: longer than any line written
-        *have = 0;
-    }
-    return rc;
-}
-
-static int read_segment(struct reader *rd, int fd)
-{
-    char buf[JOURNAL_LINE_MAX]; // one line incl. '\n'; longer ones are skipped as bad
-    size_t have = 0;
-    bool skipping = false;
-    for (;;) {
-        ssize_t n = read(fd, buf + have, sizeof(buf) - have);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            return -errno;
-        }
-        if (n == 0) {
-            break;
-        }
-        have += (size_t)n;
-        int rc = feed_lines(rd, buf, &have, &skipping);
-        if (rc != 0) {
-            return rc;
-        }
-    }
-    if (have > 0 || skipping) {
-        (*rd->bad_lines)++; // an unterminated (torn) tail
-    }
-    return 0;
-}
-
-// *bad_lines is set to 0 first; an unterminated tail (not yet repaired) counts as bad.
-int journal_read(const char *dir, journal_visit_fn *fn, void *ctx, uint64_t *bad_lines)
-{
-    uint64_t bad_local = 0;
-    struct reader rd = {.fn = fn, .ctx = ctx, .bad_lines = bad_lines ? bad_lines : &bad_local};
-    *rd.bad_lines = 0;
-    int dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir_fd < 0) {
-        return -errno;
-    }
-    // Segments in index order: each step looks for the lowest index above the last one,
-    // so memory stays fixed whatever the directory holds.
-    uint64_t from = 0;
-    int rc = 0;
-    for (;;) {
-        struct seg_range r;
-        rc = seg_scan(dir_fd, from, UINT64_MAX, &r);
-        if (rc != 0 || r.count == 0) {
-            break;
-        }
-        uint64_t size = 0;
-        int fd = seg_open(dir_fd, r.lo, O_RDONLY, &size);
-        if (fd >= 0) {
-            rc = read_segment(&rd, fd);
-            (void)close(fd);
-        } else if (fd != -ENOENT) {
-            rc = fd; // ENOENT: rotated away since the scan
-        }
-        if (rc != 0 || r.lo == UINT64_MAX) {
-            break;
-        }
-        from = r.lo + 1;
-    }
-    (void)close(dir_fd);
-    return rc;
 }

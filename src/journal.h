@@ -35,6 +35,7 @@ struct journal {
     uint64_t appended_count;
     uint64_t truncated_count;   /* events too long for JOURNAL_LINE_MAX, written reduced */
     uint64_t write_error_count; /* failed writes (the event is lost; counted) */
+    uint64_t reopened_count;    /* segments found deleted under warden, and made again */
     uint64_t repaired_bytes;    /* torn tail bytes cut at open */
 };
 

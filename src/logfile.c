@@ -180,6 +180,20 @@ static int file_fail(struct logfile *lf, uint64_t mono_ms, int rc)
 // line would take it past max_bytes (an empty file takes any line: every line fits one).
 static int file_ready(struct logfile *lf, uint64_t mono_ms, size_t need)
 {
+    // NAME.log deleted or replaced under warden (issue 12: lines went to a deleted inode
+    // until the next rotation): checked once a second, not per line; reopened and counted
+    struct stat st, now;
+    if (lf->fd >= 0 && mono_ms >= lf->check_ms) {
+        lf->check_ms = mono_ms + LOGFILE_CHECK_MS;
+        char fname[SERVICE_NAME_MAX + 8];
+        (void)snprintf(fname, sizeof(fname), "%s.log", lf->name);
+        if (fstat(lf->fd, &st) == 0 &&
+            (st.st_nlink == 0 || fstatat(lf->dir_fd, fname, &now, AT_SYMLINK_NOFOLLOW) != 0 ||
+             now.st_ino != st.st_ino || now.st_dev != st.st_dev)) {
+            file_detach(lf);
+            lf->reopened++;
+        }
+    }
     bool fits = lf->bytes == 0 || lf->bytes + need <= lf->max_bytes;
     if (lf->fd >= 0 && fits) {
         return 0;

@@ -22,6 +22,7 @@
 #define LOGFILE_RATE_LINES    1000u         /* default lines/s per service into the file */
 #define LOGFILE_RATE_BYTES    (1u << 20)    /* default file bytes/s per service */
 #define LOGFILE_BURST_MS      1000u         /* bucket depth: one second's worth of the rate */
+#define LOGFILE_CHECK_MS      1000u         /* NAME.log checked for deletion this often */
 #define LOGFILE_RETRY_MS      1000u         /* a file that failed is reopened after this */
 #define LOGFILE_LINE_BYTES                                                                         \
     (LOG_LINE_MAX + 128u) /* one formatted line: stamp, stream, line,                              \
@@ -63,6 +64,8 @@ struct logfile {
     uint64_t cut_lines;     /* pieces written with LOGFILE_CUT_NOTE */
     uint64_t write_errors;  /* file line writes failed (a failed marker stays pending) */
     uint64_t rotations;
+    uint64_t reopened; /* NAME.log found deleted or replaced, and opened anew */
+    uint64_t check_ms; /* monotonic ms of the next such check (LOGFILE_CHECK_MS apart) */
 };
 
 /* Open (creating) STATE_DIR/logs/NAME.log for appending; state_dir must exist. name is a

@@ -47,11 +47,11 @@ static json_t *logs_json(const struct service *svc)
     char path[WARDEN_PATH_MAX + 128];
     (void)snprintf(path, sizeof(path), "%s/" LOGFILE_DIR "/%s.log", svc->sup->cfg->state_dir,
                    svc->cfg->name);
-    return json_pack("{s:b, s:s, s:I, s:I, s:I, s:I, s:I}", "captured", 1, "file", path,
+    return json_pack("{s:b, s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "captured", 1, "file", path,
                      "written_lines", (json_int_t)lf->written_lines, "dropped_lines",
                      (json_int_t)lf->dropped_lines, "cut_lines", (json_int_t)lf->cut_lines,
                      "write_errors", (json_int_t)lf->write_errors, "rotations",
-                     (json_int_t)lf->rotations);
+                     (json_int_t)lf->rotations, "reopened", (json_int_t)lf->reopened);
 }
 
 json_t *service_status_json(struct service *svc)

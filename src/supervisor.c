@@ -261,6 +261,49 @@ static int mkdir_p(const char *path)
     return 0;
 }
 
+// state_dir and its subdirectories (journal, logs, history) must be directories (not
+// symlinks) owned by warden's user and writable by nobody else, or warden refuses them, as
+// sshd refuses keys others can write: warden writes there as root, and a directory made
+// beforehand by an unprivileged user (0777, a `logs` symlink, a planted journal segment)
+// let that user redirect root's writes and forge events (issue 12).
+static int check_state_dir(const char *dir, char *msg, size_t msg_len)
+{
+    static const char *const subs[] = {"", "/journal", "/logs", "/history"};
+    for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+        char path[WARDEN_PATH_MAX + 16];
+        struct stat st;
+        (void)snprintf(path, sizeof(path), "%s%s", dir, subs[i]);
+        if (lstat(path, &st) < 0) {
+            if (errno == ENOENT && i > 0) {
+                continue; // made by warden, 0700/0750, when first needed
+            }
+            (void)snprintf(msg, msg_len, "unable to use state_dir %s: %s", path, strerror(errno));
+            return -errno;
+        }
+        const char *why = !S_ISDIR(st.st_mode)                 ? "is not a directory (a symlink?)"
+                          : st.st_uid != geteuid()             ? "is owned by another user"
+                          : (st.st_mode & (S_IWGRP | S_IWOTH)) ? "is writable by group or others"
+                                                               : NULL;
+        if (why && !S_ISDIR(st.st_mode)) {
+            (void)snprintf(msg, msg_len,
+                           "refusing state_dir: %s %s; remove it and warden makes a directory "
+                           "there",
+                           path, why);
+            return -EPERM;
+        }
+        if (why) {
+            (void)snprintf(msg, msg_len,
+                           "refusing state_dir: %s %s (uid %u, mode %04o); it must be a "
+                           "directory owned by uid %u and writable by it alone (chown %u %s; "
+                           "chmod go-w %s)",
+                           path, why, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777),
+                           (unsigned)geteuid(), (unsigned)geteuid(), path, path);
+            return -EPERM;
+        }
+    }
+    return 0;
+}
+
 static void open_journal(struct supervisor *sup)
 {
     char dir[WARDEN_PATH_MAX + sizeof("/journal")];
@@ -318,6 +361,8 @@ static json_t *warden_json(struct supervisor *sup)
     }
     (void)json_object_set_new(w, "orphans_reaped", json_integer((json_int_t)sup->orphans_reaped));
     (void)json_object_set_new(w, "journal_errors", json_integer((json_int_t)sup->journal_errors));
+    (void)json_object_set_new(w, "journal_reopened",
+                              json_integer((json_int_t)sup->journal.reopened_count));
     (void)json_object_set_new(w, "log_lines_dropped",
                               json_integer((json_int_t)logs_dropped_count()));
     (void)json_object_set_new(w, "host_guard",
@@ -467,6 +512,17 @@ int sup_init(struct supervisor *sup, struct warden_config *cfg, bool run_mode, c
     sup->kmsg = rc < 0 ? NULL : &kmsg;
     sup->devnull_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
     setup_cgroups(sup);
+    if (cfg->state_dir[0]) {
+        rc = mkdir_p(cfg->state_dir);
+        rc = rc < 0 && rc != -EEXIST ? rc : check_state_dir(cfg->state_dir, msg, msg_len);
+        if (rc < 0) {
+            if (rc != -EPERM || !msg[0]) {
+                (void)snprintf(msg, msg_len, "unable to use state_dir %s: %s", cfg->state_dir,
+                               strerror(-rc));
+            }
+            return rc;
+        }
+    }
     open_journal(sup);
     sup->journal_timer = timer_create_fd();
     if (sup->journal_timer >= 0) {

@@ -24,4 +24,11 @@ EOF
 printf '[service a]\ncommand = sh -c "echo a ; echo b"\n' > "$T/semi.conf"
 "$WARDEN" check -c "$T/semi.conf" > "$T/out4" 2>&1; rc=$?
 [ "$rc" = 2 ] && grep -q 'semi.conf:2: command: " ;" starts an INI comment' "$T/out4" || { cat "$T/out4"; fail "' ;' in a command not refused"; }
+# issue 12: a min_available the host can never have (4T, 100%) is refused with file:line
+for v in 4T 100%; do
+    printf '[host]\nmin_available = %s\n[service a]\ncommand = sleep 1\n' "$v" > "$T/host.conf"
+    "$WARDEN" check -c "$T/host.conf" > "$T/out5" 2>&1; rc=$?
+    [ "$rc" = 2 ] && grep -q "host.conf:2: \[host\] min_available: invalid size \"$v\" (not below the memory there is" "$T/out5" ||
+        { cat "$T/out5"; fail "min_available = $v not refused"; }
+done
 echo "config errors ok"
