@@ -467,6 +467,8 @@ static void setup_cgroups(struct supervisor *sup)
     }
     unsigned groups = 0, procs = 0;
     rc = cgroup_reap_stale(&sup->cgs, &groups, &procs);
+    sup->stale_groups = groups;
+    sup->stale_procs = procs;
     if (groups) {
         log_warnx("removed %u cgroup group%s left by a warden that died, killing %u "
                   "process%s still in them",
@@ -626,6 +628,12 @@ int sup_run(struct supervisor *sup)
                         cgroup_kind_name(sup->cgs.kind), "pid", (int)getpid(), "services",
                         (json_int_t)sup->service_count),
               false);
+    if (sup->stale_groups) { // the kill of a dead warden's leftovers is on the record too
+        sup_event(sup, NULL, "stale-cgroups",
+                  json_pack("{s:I, s:I}", "groups", (json_int_t)sup->stale_groups,
+                            "processes_killed", (json_int_t)sup->stale_procs),
+                  true);
+    }
     for (unsigned i = 0; i < sup->service_count; i++) {
         service_handle(&sup->services[i], SVC_EV_START);
     }

@@ -45,6 +45,8 @@ struct supervisor {
     uint64_t rng;
     uint64_t orphans_reaped;
     uint64_t journal_errors;
+    unsigned stale_groups, stale_procs; /* a dead warden's groups removed at start, and the
+                                           processes killed in them (journalled) */
     struct host_guard host;
     int history_timer;              /* 1 s history tick (observe.c) */
     int metrics_timer;              /* libmicrohttpd's next timeout */

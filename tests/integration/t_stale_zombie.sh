@@ -24,5 +24,8 @@ wait_until 10 "[ \"\$(svc_field victim state)\" = running ]" || { kill "$holder"
 new=$(svc_field victim pid)
 wait_until 10 "! kill -0 $old 2>/dev/null" || { kill "$holder"; fail "two instances: the dead warden's $old runs beside $new"; }
 log "old instance $old gone, new $new running"
+# and the kill is on the record, not only on stderr
+"$WARDEN" events --json | grep -q '"type": *"stale-cgroups".*"processes_killed": *[1-9]' ||
+    { kill "$holder"; fail "no stale-cgroups event: $("$WARDEN" events --json | head -n 3)"; }
 kill "$holder"; wait "$holder" 2>/dev/null
 echo "stale zombie ok"
