@@ -646,6 +646,20 @@ static void test_daemon_and_port(void **state)
     assert_null(find_rec(r, "memory-max")); // a daemon's stub is no size
     json_decref(r);
     json_decref(evs);
+    // a program binding the address warden holds for it: it does not take LISTEN_FDS
+    evs = json_array();
+    for (unsigned i = 0; i < 3; i++) {
+        ev(evs, NOW - 9000 + i * 3000, "\"type\":\"start\",\"pid\":100");
+        ev(evs, NOW - 9000 + i * 3000 + 50,
+           "\"type\":\"exit\",\"kind\":\"exited\",\"reason\":\"exit code 1\",\"code\":1,"
+           "\"signal\":null,\"uptime_ms\":50,\"bind_error\":\"Error: listen EADDRINUSE: "
+           "address already in use :::8080\"");
+    }
+    in = input(evs);
+    r = report_build(&in);
+    assert_contains(rec_text(r, "listen-fds"), "does not take LISTEN_FDS");
+    json_decref(r);
+    json_decref(evs);
     // a held listen address: port-conflict, not exec-failure, and the holder named
     evs = json_array();
     for (unsigned i = 0; i < 3; i++) {
