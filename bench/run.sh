@@ -3,8 +3,10 @@
 # warden benchmarks: the issues' targets, each measured over repeated runs and printed as
 # min / median / (p99 /) max next to its target. See bench/README.md.
 #
-#   sh bench/run.sh [WARDEN_BINARY] [rss|fail|stop|tree|memrestart|memsampled|stormkill|cpuscale|logflood|zerodrop ...]
-#                                        (default: all of them; "guards" = the last four)
+#   sh bench/run.sh [WARDEN_BINARY] [rss|fail|stop|tree|memrestart|memsampled|stormkill|cpuscale|logflood|zerodrop|soak ...]
+#                                        (default: all of them but soak; "guards" = memrestart
+#                                        memsampled stormkill cpuscale; soak = bench/soak.sh,
+#                                        SOAK_SECONDS (600), exits 1 when it fails)
 #
 # Env: BENCH (same as the names after the binary), HELPERS (static test helpers; default
 # the binary's dir/helpers), RSS_RUNS (5), FAIL_RUNS (3 daemons per variant, in parallel),
@@ -48,8 +50,8 @@ RESULTS=$here/results-latest.txt
 
 [ -x "$WARDEN" ] || { echo "bench: no warden binary at $WARDEN (make all)" >&2; exit 2; }
 for b in $SELECTED; do
-    case $b in rss|fail|stop|tree|memrestart|memsampled|stormkill|cpuscale|logflood|zerodrop|guards) ;;
-        *) echo "bench: unknown benchmark '$b' (rss fail stop tree memrestart memsampled stormkill cpuscale logflood zerodrop; guards = memrestart memsampled stormkill cpuscale)" >&2; exit 2 ;;
+    case $b in rss|fail|stop|tree|memrestart|memsampled|stormkill|cpuscale|logflood|zerodrop|soak|guards) ;;
+        *) echo "bench: unknown benchmark '$b' (rss fail stop tree memrestart memsampled stormkill cpuscale logflood zerodrop soak; guards = memrestart memsampled stormkill cpuscale)" >&2; exit 2 ;;
     esac
 done
 [ "$(id -u)" = 0 ] || echo "bench: warning: not root; cgroup limits will not be enforced" >&2
@@ -702,6 +704,15 @@ bench_zerodrop() {
     done < "$B/zd.table"
 }
 
+# soak: bench/soak.sh (its own daemon, scratch dir and cleanup); its table goes to the notes.
+# A failed soak (RSS or fds grew) fails the run.
+bench_soak() {
+    HELPERS=$HELPERS sh "$here/soak.sh" "$WARDEN" > "$B/soak.out" 2>&1
+    _rc=$?
+    sed 's/^/# soak: /' "$B/soak.out" | tee -a "$B/notes"
+    [ "$_rc" = 0 ] || { echo "bench: soak failed (rc $_rc)" >&2; exit 1; }
+}
+
 # ---- main ----
 
 started=$(date +%s)
@@ -717,6 +728,7 @@ case " $SELECTED " in *" stormkill "*) bench_stormkill ;; esac
 case " $SELECTED " in *" cpuscale "*) bench_cpuscale ;; esac
 case " $SELECTED " in *" logflood "*) bench_logflood ;; esac
 case " $SELECTED " in *" zerodrop "*) bench_zerodrop ;; esac
+case " $SELECTED " in *" soak "*) bench_soak ;; esac
 {
     echo "warden bench $(date -u +%Y-%m-%dT%H:%M:%SZ): $("$WARDEN" version) on $(uname -r), $(nproc) cores, $(( $(date +%s) - started )) s"
     echo "benchmarks: $SELECTED"

@@ -5,6 +5,7 @@
 #define WARDEN_SERVICE_INT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "logfile.h"
 #include "service.h"
@@ -81,5 +82,20 @@ void service_ready_running(struct service *svc);
 void service_ready_end(struct service *svc);
 void service_ready_fini(struct service *svc);
 const char *service_ready_name(enum ready_kind k);
+/* One sd_notify datagram, parsed: the assignments warden acts on (newline-separated,
+ * systemd's format). Lines it does not know are skipped (counted); the last STATUS= wins and
+ * is cut to fit `status`, always NUL-terminated. */
+struct notify_msg {
+    bool ready;    /* READY=1 */
+    bool watchdog; /* WATCHDOG=1 */
+    bool stopping; /* STOPPING=1 */
+    bool has_status;
+    char status[sizeof(((struct service *)0)->notify_status)]; /* STATUS=, cut */
+    unsigned unknown_count; /* other lines, empty ones not counted */
+};
+/* Parse len bytes of buf (need not be NUL-terminated; a NUL ends the message, as it did when
+ * the datagram was read as a C string) into *out, which is reset first. Pure: no I/O, no
+ * allocation, reads no more than len bytes. Returns 0, or -EINVAL when buf or out is NULL. */
+int service_notify_parse(const char *buf, size_t len, struct notify_msg *out);
 
 #endif

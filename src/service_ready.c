@@ -68,12 +68,52 @@ static struct service *sender(struct supervisor *sup, pid_t pid)
     return found;
 }
 
+// The value of line (n bytes) when it is exactly KEY=VALUE for this key, else NULL.
+static const char *notify_value(const char *line, size_t n, const char *key)
+{
+    size_t k = strlen(key);
+    return n >= k && memcmp(line, key, k) == 0 ? line + k : NULL;
+}
+
+int service_notify_parse(const char *buf, size_t len, struct notify_msg *out)
+{
+    if (!buf || !out) {
+        return -EINVAL;
+    }
+    memset(out, 0, sizeof(*out));
+    const char *nul = memchr(buf, '\0', len);
+    const char *end = nul ? nul : buf + len;
+    for (const char *line = buf; line < end;) {
+        const char *nl = memchr(line, '\n', (size_t)(end - line));
+        size_t n = (size_t)((nl ? nl : end) - line);
+        const char *status = notify_value(line, n, "STATUS=");
+        if (n == 0) {
+            // an empty line (a trailing newline) says nothing
+        } else if (n == 7 && memcmp(line, "READY=1", 7) == 0) {
+            out->ready = true;
+        } else if (n == 10 && memcmp(line, "WATCHDOG=1", 10) == 0) {
+            out->watchdog = true;
+        } else if (n == 10 && memcmp(line, "STOPPING=1", 10) == 0) {
+            out->stopping = true;
+        } else if (status) {
+            size_t v = n - 7, cap = sizeof(out->status) - 1;
+            memcpy(out->status, status, v < cap ? v : cap); // cut, as the snprintf did
+            out->status[v < cap ? v : cap] = '\0';
+            out->has_status = true;
+        } else {
+            out->unknown_count++;
+        }
+        line = nl ? nl + 1 : end;
+    }
+    return 0;
+}
+
 static void on_notify(struct loop *loop, int fd, uint32_t events, void *ctx)
 {
     (void)loop;
     (void)events;
     struct supervisor *sup = ctx;
-    static char msg[NOTIFY_MSG_MAX + 1];
+    static char msg[NOTIFY_MSG_MAX];
     union {
         struct cmsghdr h;
         char buf[CMSG_SPACE(sizeof(struct ucred))];
@@ -87,7 +127,6 @@ static void on_notify(struct loop *loop, int fd, uint32_t events, void *ctx)
     if (n < 0) {
         return;
     }
-    msg[n] = '\0';
     struct cmsghdr *h = CMSG_FIRSTHDR(&mh);
     struct ucred cred = {0};
     if (h && h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_CREDENTIALS) {
@@ -98,23 +137,24 @@ static void on_notify(struct loop *loop, int fd, uint32_t events, void *ctx)
         sup->notify_ignored++; // not from a service of ours (or it is gone already)
         return;
     }
-    for (char *line = msg, *next; line && *line; line = next) {
-        next = strchr(line, '\n');
-        if (next) {
-            *next++ = '\0';
-        }
-        if (strcmp(line, "READY=1") == 0) {
-            svc->notified_ready = true;
-            service_handle(svc, SVC_EV_READY);
-        } else if (strcmp(line, "WATCHDOG=1") == 0 && svc->cfg->watchdog_ms &&
-                   svc->state == SVC_RUNNING && svc->ready_timer_fd >= 0) {
-            (void)timer_arm_ms(svc->ready_timer_fd, svc->cfg->watchdog_ms);
-            svc->watchdog_pings++;
-        } else if (strncmp(line, "STATUS=", 7) == 0) {
-            (void)snprintf(svc->notify_status, sizeof(svc->notify_status), "%s", line + 7);
-        } else if (strcmp(line, "STOPPING=1") == 0) {
-            log_debug("%s: notified STOPPING=1", svc->cfg->name);
-        }
+    struct notify_msg m;
+    (void)service_notify_parse(msg, (size_t)n, &m); // cannot fail: both pointers are ours
+    // STATUS= first, so a "STATUS=...\nREADY=1" is shown by the time it is ready; READY
+    // before WATCHDOG, so "READY=1\nWATCHDOG=1" arms the watchdog of the now running service
+    if (m.has_status) {
+        (void)snprintf(svc->notify_status, sizeof(svc->notify_status), "%s", m.status);
+    }
+    if (m.ready) {
+        svc->notified_ready = true;
+        service_handle(svc, SVC_EV_READY);
+    }
+    if (m.watchdog && svc->cfg->watchdog_ms && svc->state == SVC_RUNNING &&
+        svc->ready_timer_fd >= 0) {
+        (void)timer_arm_ms(svc->ready_timer_fd, svc->cfg->watchdog_ms);
+        svc->watchdog_pings++;
+    }
+    if (m.stopping) {
+        log_debug("%s: notified STOPPING=1", svc->cfg->name);
     }
 }
 
