@@ -65,4 +65,15 @@
 #define SPAWN_ENV_MAX          1024u
 #define RUNTIME_HEAP_VAR_BYTES 4096u
 
+/* Control connections waiting in the listen backlog while all CONTROL_CLIENTS_MAX slots
+ * are busy (the kernel also caps it at net.core.somaxconn, 4096 by default): a burst of
+ * 200 parallel `warden status` queues here instead of being accepted and reset. */
+#define CONTROL_BACKLOG 256u
+/* The CLI retries a connection that is refused or reset before any reply byte for up to
+ * this long in total, waiting CONTROL_RETRY_FIRST_MS at first and doubling each time up
+ * to CONTROL_RETRY_STEP_MAX_MS. */
+#define CONTROL_RETRY_MS          2000u
+#define CONTROL_RETRY_FIRST_MS    10u
+#define CONTROL_RETRY_STEP_MAX_MS 200u
+
 #endif

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Control socket: one JSON request line in, one JSON object out, per connection. The
 // listening socket is created with umask 0177 (mode 0600) before bind, as ntpd does;
-// clients live in a fixed table and are cut off after CONTROL_TIMEOUT_MS.
+// clients live in a fixed table and are cut off after CONTROL_TIMEOUT_MS. While all
+// CONTROL_CLIENTS_MAX slots are busy the listening fd is not watched, so new connections
+// wait in the kernel's backlog (CONTROL_BACKLOG) and are served in order as slots free:
+// accepting them only to close them reset 34-81 of 200 parallel `warden status` (issue 12).
 #include "control.h"
 
 #include <sys/epoll.h>
@@ -17,7 +20,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "errbuf.h"
+
+// A slot is free again: watch the listening fd again if every slot was busy (the backlog
+// is level-triggered, so waiting connections are accepted on the next loop turn).
+static void resume_accept(struct control *c)
+{
+    if (!c->accepting && c->listen_fd >= 0 && loop_mod(c->loop, c->listen_fd, EPOLLIN) == 0) {
+        c->accepting = true;
+    }
+}
 
 static void client_close(struct control *c, struct control_client *cl)
 {
@@ -27,9 +42,12 @@ static void client_close(struct control *c, struct control_client *cl)
     }
     cl->fd = -1;
     cl->len = 0;
+    resume_accept(c);
 }
 
-static void send_all(int fd, const char *buf, size_t len)
+// Blocking send of all of buf with a 1 s send timeout and a 1 s total deadline. 0, or
+// -errno (-ETIMEDOUT at the deadline).
+static int send_all(int fd, const char *buf, size_t len)
 {
     // The reply is sent blocking with a send timeout and a total deadline: a response is
     // at most CONTROL_RESPONSE_MAX and a client that reads slowly costs at most 1 s.
@@ -37,17 +55,21 @@ static void send_all(int fd, const char *buf, size_t len)
     (void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
     (void)fcntl(fd, F_SETFL, 0);
     uint64_t deadline = clock_mono_ms() + 1000;
-    while (len > 0 && clock_mono_ms() < deadline) {
+    while (len > 0) {
+        if (clock_mono_ms() >= deadline) {
+            return -ETIMEDOUT;
+        }
         ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR) {
             continue;
         }
         if (n <= 0) {
-            return;
+            return n < 0 ? -errno : -EPIPE;
         }
         buf += n;
         len -= (size_t)n;
     }
+    return 0;
 }
 
 static void reply(struct control *c, struct control_client *cl, json_t *resp)
@@ -60,7 +82,7 @@ static void reply(struct control *c, struct control_client *cl, json_t *resp)
     if (out == MAP_FAILED) {
         static const char nomem[] =
                 "{\"ok\": false, \"error\": \"out of memory\", \"exit_code\": 1}\n";
-        send_all(cl->fd, nomem, sizeof(nomem) - 1);
+        (void)send_all(cl->fd, nomem, sizeof(nomem) - 1);
         client_close(c, cl);
         return;
     }
@@ -71,22 +93,67 @@ static void reply(struct control *c, struct control_client *cl, json_t *resp)
                 "{\"ok\": false, \"error\": \"response too large\", \"exit_code\": 1}");
     }
     out[n++] = '\n';
-    send_all(cl->fd, out, n);
+    (void)send_all(cl->fd, out, n);
     (void)munmap(out, CONTROL_RESPONSE_MAX);
     client_close(c, cl);
 }
 
-static void handle_line(struct control *c, struct control_client *cl, size_t line_len)
+int control_parse_request(const char *buf, size_t len, bool eof, json_t **req, struct errbuf *eb)
 {
-    json_error_t jerr;
-    json_t *req = json_loadb(cl->buf, line_len, 0, &jerr);
-    json_t *resp;
-    if (!req || !json_is_object(req)) {
-        resp = json_pack("{s:b, s:s, s:i}", "ok", 0, "error", "request is not a JSON object",
-                         "exit_code", 2);
-    } else {
-        resp = c->fn(req, c->ctx);
+    *req = NULL;
+    const char *nl = memchr(buf, '\n', len);
+    if (!nl && len >= CONTROL_REQUEST_MAX) {
+        return -EMSGSIZE;
     }
+    if (!nl && !eof) {
+        return -EAGAIN;
+    }
+    if (!nl && len == 0) {
+        return -ENODATA; // connected and closed: nothing to answer
+    }
+    // At eof without a newline the whole of what came is the request: a client that
+    // half-closes after `printf '{"cmd":"status"}'` is answered, not dropped (issue 12).
+    size_t line_len = nl ? (size_t)(nl - buf) : len;
+    json_error_t jerr;
+    json_t *obj = json_loadb(buf, line_len, 0, &jerr);
+    if (!obj || !json_is_object(obj)) {
+        json_decref(obj);
+        return errbuf_set(eb, "request is not a JSON object");
+    }
+    *req = obj;
+    return 0;
+}
+
+static void reply_error(struct control *c, struct control_client *cl, const char *msg)
+{
+    json_t *resp = json_pack("{s:b, s:s, s:i}", "ok", 0, "error", msg, "exit_code", 2);
+    reply(c, cl, resp);
+    json_decref(resp);
+}
+
+// Answer what cl sent so far if it is a whole request (a line, or anything at eof).
+static void handle_request(struct control *c, struct control_client *cl, bool eof)
+{
+    struct errbuf eb = {{0}, NULL, 0};
+    json_t *req = NULL;
+    int rc = control_parse_request(cl->buf, cl->len, eof, &req, &eb);
+    if (rc == -EAGAIN) {
+        return;
+    }
+    if (rc == -ENODATA) {
+        client_close(c, cl);
+        return;
+    }
+    if (rc == -EMSGSIZE) {
+        c->oversize_count++;
+        reply_error(c, cl, "request too large");
+        return;
+    }
+    if (rc < 0) {
+        reply_error(c, cl, eb.msg);
+        return;
+    }
+    json_t *resp = c->fn(req, c->ctx);
     json_decref(req);
     reply(c, cl, resp);
     json_decref(resp);
@@ -109,25 +176,17 @@ static void on_client(struct loop *loop, int fd, uint32_t events, void *ctx)
     if (!cl) {
         return;
     }
+    // cl->len < CONTROL_REQUEST_MAX here: a full buffer was answered as too large
     ssize_t n = read(fd, cl->buf + cl->len, CONTROL_REQUEST_MAX - cl->len);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
         return;
     }
-    if (n <= 0) {
+    if (n < 0) {
         client_close(c, cl);
         return;
     }
     cl->len += (size_t)n;
-    char *nl = memchr(cl->buf, '\n', cl->len);
-    if (nl) {
-        handle_line(c, cl, (size_t)(nl - cl->buf));
-    } else if (cl->len == CONTROL_REQUEST_MAX) {
-        c->oversize_count++;
-        json_t *resp =
-                json_pack("{s:b, s:s, s:i}", "ok", 0, "error", "request too large", "exit_code", 2);
-        reply(c, cl, resp);
-        json_decref(resp);
-    }
+    handle_request(c, cl, n == 0);
 }
 
 static bool peer_allowed(int fd)
@@ -149,11 +208,39 @@ static void arm_timeout(struct control *c)
     }
 }
 
+static struct control_client *free_slot(struct control *c)
+{
+    for (unsigned i = 0; i < CONTROL_CLIENTS_MAX; i++) {
+        if (c->clients[i].fd < 0) {
+            return &c->clients[i];
+        }
+    }
+    return NULL;
+}
+
+// Every slot is busy: stop watching the listening fd, so that further connections wait
+// in the backlog (their connect() has succeeded and their request sits in the socket
+// buffer) until client_close frees a slot. false if epoll would not have it (then the
+// caller accepts and refuses, as before, rather than spin on a level-triggered fd).
+static bool pause_accept(struct control *c)
+{
+    if (loop_mod(c->loop, c->listen_fd, 0) < 0) {
+        return false;
+    }
+    c->accepting = false;
+    c->paused_count++;
+    return true;
+}
+
 static void on_accept(struct loop *loop, int fd, uint32_t events, void *ctx)
 {
     (void)events;
     struct control *c = ctx;
     for (;;) {
+        struct control_client *cl = free_slot(c);
+        if (!cl && pause_accept(c)) {
+            return;
+        }
         int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (cfd < 0) {
             return; // EAGAIN, or an error that the next connection will retry
@@ -162,10 +249,6 @@ static void on_accept(struct loop *loop, int fd, uint32_t events, void *ctx)
             c->denied_count++;
             (void)close(cfd);
             continue;
-        }
-        struct control_client *cl = NULL;
-        for (unsigned i = 0; i < CONTROL_CLIENTS_MAX && !cl; i++) {
-            cl = c->clients[i].fd < 0 ? &c->clients[i] : NULL;
         }
         if (!cl || loop_add(loop, cfd, EPOLLIN, on_client, c) < 0) {
             c->refused_count++;
@@ -258,7 +341,7 @@ int control_open(struct control *c, struct loop *loop, const char *path, control
     rc = bind(c->listen_fd, (struct sockaddr *)&sa, sizeof(sa));
     int e = errno;
     (void)umask(old);
-    if (rc < 0 || listen(c->listen_fd, (int)CONTROL_CLIENTS_MAX) < 0) {
+    if (rc < 0 || listen(c->listen_fd, (int)CONTROL_BACKLOG) < 0) {
         e = rc < 0 ? e : errno;
         (void)close(c->listen_fd);
         c->listen_fd = -1;
@@ -272,6 +355,7 @@ int control_open(struct control *c, struct loop *loop, const char *path, control
     if (rc == 0) {
         rc = loop_add(loop, c->listen_fd, EPOLLIN, on_accept, c);
     }
+    c->accepting = rc == 0;
     return rc;
 }
 
@@ -292,6 +376,52 @@ void control_close(struct control *c)
     c->listen_fd = c->timer_fd = -1;
 }
 
+// One attempt: connect, send line, read the reply into buf (at most CONTROL_RESPONSE_MAX).
+// 0 with *len, or -errno; *started tells whether any reply byte came (then no retry).
+static int request_once(const struct sockaddr_un *sa, const char *line, size_t line_len, char *buf,
+                        size_t *len, bool *started)
+{
+    *len = 0;
+    *started = false;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return -errno;
+    }
+    // The send timeout also bounds a blocking connect() to a full backlog (it then fails
+    // with EAGAIN); the receive timeout covers a daemon that accepted and hangs.
+    struct timeval tv = {.tv_sec = 10};
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    (void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    int rc = 0;
+    if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0) {
+        rc = -errno;
+    }
+    if (rc == 0) {
+        rc = send_all(fd, line, line_len);
+    }
+    while (rc == 0 && *len < CONTROL_RESPONSE_MAX) {
+        ssize_t r = read(fd, buf + *len, CONTROL_RESPONSE_MAX - *len);
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r < 0) {
+            rc = -errno;
+        } else if (r == 0) {
+            break;
+        } else {
+            *len += (size_t)r;
+            *started = true;
+        }
+    }
+    (void)close(fd);
+    return rc;
+}
+
+static bool retryable(int rc)
+{
+    return rc == -ECONNREFUSED || rc == -EAGAIN || rc == -ECONNRESET || rc == -EPIPE;
+}
+
 int control_request(const char *path, json_t *req, json_t **resp)
 {
     struct sockaddr_un sa;
@@ -299,43 +429,40 @@ int control_request(const char *path, json_t *req, json_t **resp)
     if (rc < 0) {
         return rc;
     }
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        return -errno;
-    }
-    struct timeval tv = {.tv_sec = 10};
-    (void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    char *buf = malloc(CONTROL_RESPONSE_MAX + 1);
     char line[CONTROL_REQUEST_MAX];
     size_t n = json_dumpb(req, line, sizeof(line) - 1, JSON_COMPACT);
-    int e = 0;
-    if (!buf || n == 0 || n >= sizeof(line) - 1) {
-        e = buf ? E2BIG : ENOMEM;
-    } else if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        e = errno;
+    if (n == 0 || n >= sizeof(line) - 1) {
+        return -E2BIG;
     }
+    line[n++] = '\n';
+    char *buf = malloc(CONTROL_RESPONSE_MAX + 1);
+    if (!buf) {
+        return -ENOMEM;
+    }
+    // Bounded retry: a daemon that is restarting (ECONNREFUSED on a stale socket file) or
+    // one that reset the connection before answering (the pre-issue-12 daemon did so past
+    // CONTROL_CLIENTS_MAX) gets CONTROL_RETRY_MS in all; an absent socket (ENOENT) fails
+    // at once, and a reply once started is never asked again (start/stop are not replayed).
+    uint64_t deadline = clock_mono_ms() + CONTROL_RETRY_MS;
+    uint64_t wait_ms = CONTROL_RETRY_FIRST_MS;
     size_t len = 0;
-    if (e == 0) {
-        line[n++] = '\n';
-        send_all(fd, line, n);
-        for (ssize_t r; len < CONTROL_RESPONSE_MAX &&
-                        (r = read(fd, buf + len, CONTROL_RESPONSE_MAX - len)) != 0;) {
-            if (r < 0 && errno == EINTR) {
-                continue;
-            }
-            if (r < 0) {
-                e = errno;
-                break;
-            }
-            len += (size_t)r;
+    bool started = false;
+    for (;;) {
+        rc = request_once(&sa, line, n, buf, &len, &started);
+        uint64_t now = clock_mono_ms();
+        if (rc == 0 || started || !retryable(rc) || now + wait_ms > deadline) {
+            break;
         }
+        struct timespec ts = {.tv_sec = (time_t)(wait_ms / 1000),
+                              .tv_nsec = (long)(wait_ms % 1000) * 1000000L};
+        (void)nanosleep(&ts, NULL);
+        wait_ms = wait_ms * 2 > CONTROL_RETRY_STEP_MAX_MS ? CONTROL_RETRY_STEP_MAX_MS : wait_ms * 2;
     }
-    (void)close(fd);
-    if (e == 0) {
+    if (rc == 0) {
         json_error_t jerr;
         *resp = json_loadb(buf, len, 0, &jerr);
-        e = *resp ? 0 : EPROTO;
+        rc = *resp ? 0 : -EPROTO;
     }
     free(buf);
-    return -e;
+    return rc;
 }
