@@ -12,7 +12,8 @@
  *   warden_journal_events_total                   counter  events appended to the journal
  *   warden_journal_write_errors_total             counter  journal appends that failed
  *   warden_metrics_requests_total                 counter  HTTP requests answered
- *   warden_metrics_rejected_connections_total     counter  connections closed at the cap
+ *   warden_metrics_rejected_connections_total     counter  connections closed at the cap or
+ *                                                          at the request deadline
  *   warden_host_memory_available_bytes            gauge    MemAvailable
  *   warden_host_memory_total_bytes                gauge    MemTotal (or the container limit)
  *   warden_host_memory_pressure_full_avg10_ratio  gauge    PSI memory "full" avg10, 0..1;
@@ -65,15 +66,20 @@
 #include <stdint.h>
 
 #define METRICS_CONNECTIONS_MAX      8u /* concurrent HTTP connections; more: closed */
-#define METRICS_CONNECTION_TIMEOUT_S 5u /* an idle or slow connection is cut after */
-#define METRICS_CONNECTION_POOL                                                                    \
-    (8u << 10)                              /* libmicrohttpd memory per connection                 \
-                                               (request line and headers; a Prometheus             \
-                                               scrape sends < 1 KiB of them) */
-#define METRICS_BODY_MAX       (256u << 10) /* bytes of one exposition; larger: HTTP 500 */
-#define METRICS_LISTEN_BACKLOG 16u          /* pending connections in the kernel queue */
-#define METRICS_CONTENT_TYPE   "text/plain; version=0.0.4; charset=utf-8"
-#define METRICS_PATH           "/metrics"
+#define METRICS_CONNECTION_TIMEOUT_S 5u /* an idle connection is cut after (libmicrohttpd) */
+/* The whole request (line, headers, any body) must arrive within METRICS_REQUEST_DEADLINE_MS
+ * of the accept, or of the end of the previous response on a kept-alive connection; else
+ * the connection is closed (libmicrohttpd's own timeout is only an idle one). The pool
+ * leaves room for an 8 KiB URL and its headers, so a URL up to that size is read whole and
+ * answered 414 on a connection kept open; a longer one gets libmicrohttpd's own 414 or 431
+ * and a close, which can reset it while the client is still sending. */
+#define METRICS_REQUEST_DEADLINE_MS 3000u        /* from accept to the whole request */
+#define METRICS_URL_MAX             2048u        /* bytes of a request URL; longer: HTTP 414 */
+#define METRICS_CONNECTION_POOL     (16u << 10)  /* libmicrohttpd memory per connection */
+#define METRICS_BODY_MAX            (256u << 10) /* bytes of one exposition; larger: HTTP 500 */
+#define METRICS_LISTEN_BACKLOG      16u          /* pending connections in the kernel queue */
+#define METRICS_CONTENT_TYPE        "text/plain; version=0.0.4; charset=utf-8"
+#define METRICS_PATH                "/metrics"
 
 /* One service, as the caller sees it at the moment of the scrape. Strings are borrowed for
  * the duration of metrics_format. */
@@ -153,7 +159,12 @@ typedef int metrics_fill_fn(char *buf, size_t size, void *ctx);
  * module afterwards (libmicrohttpd itself allocates per connection, at most
  * METRICS_CONNECTIONS_MAX of METRICS_CONNECTION_POOL). Answers GET and HEAD of
  * METRICS_PATH with 200 and the filled text, another path with 404, another method on
- * METRICS_PATH with 405, a fill error with 500. Every fd it makes is close-on-exec.
+ * METRICS_PATH with 405, a URL over METRICS_URL_MAX with 414, a fill error with 500; the
+ * connection stays open after each (HTTP keep-alive, pipelining) unless a refused request
+ * carries a body. A request not in whole within METRICS_REQUEST_DEADLINE_MS is closed; at
+ * METRICS_CONNECTIONS_MAX a new connection closes the oldest one still waiting for its
+ * request, or is itself closed when all are being answered. Every fd it makes is
+ * close-on-exec.
  * Returns 0 and *out, or -errno with a message in err: -EINVAL (bad address),
  * -EADDRINUSE, -EACCES (port < 1024 without the capability), -EADDRNOTAVAIL, -ENOMEM... */
 int metrics_server_start(struct metrics_server **out, const char *addr_port, metrics_fill_fn *fn,
@@ -168,7 +179,8 @@ int metrics_server_run(struct metrics_server *m);
 
 /* Milliseconds until metrics_server_run must be called even without fd activity: -1 none
  * (no connection open), 0 now (work is pending: call it again before waiting; with a
- * timerfd, arm 1 ms since 0 disarms), else up to METRICS_CONNECTION_TIMEOUT_S * 1000.
+ * timerfd, arm 1 ms since 0 disarms), else up to METRICS_CONNECTION_TIMEOUT_S * 1000 (the
+ * nearest request deadline when that is sooner).
  * Ask again after every run. */
 int64_t metrics_server_timeout_ms(struct metrics_server *m);
 
@@ -178,7 +190,9 @@ uint16_t metrics_server_port(const struct metrics_server *m);
 unsigned metrics_server_connections(const struct metrics_server *m);
 /* Requests answered, any status. */
 uint64_t metrics_server_requests(const struct metrics_server *m);
-/* Connections closed at once because METRICS_CONNECTIONS_MAX were open. */
+/* Connections closed without an answer: at the cap (the new one, or the oldest waiting one
+ * it displaced while still on its first request) or at the request deadline of their first
+ * request. Idle keep-alive connections closed after a response are not counted. */
 uint64_t metrics_server_rejected(const struct metrics_server *m);
 /* Requests answered 500 because the fill failed or did not fit METRICS_BODY_MAX. */
 uint64_t metrics_server_errors(const struct metrics_server *m);

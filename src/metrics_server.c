@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -45,6 +46,8 @@ static struct {
     __typeof__(MHD_add_response_header) *add_response_header;
     __typeof__(MHD_create_response_from_buffer) *create_response_from_buffer;
     __typeof__(MHD_create_response_from_buffer_with_free_callback_cls) *create_response_free_cls;
+    __typeof__(MHD_get_connection_info) *get_connection_info;
+    __typeof__(MHD_lookup_connection_value) *lookup_connection_value;
 } mhd;
 
 #define MHD_start_daemon                                       (*mhd.start_daemon)
@@ -57,6 +60,8 @@ static struct {
 #define MHD_add_response_header                                (*mhd.add_response_header)
 #define MHD_create_response_from_buffer                        (*mhd.create_response_from_buffer)
 #define MHD_create_response_from_buffer_with_free_callback_cls (*mhd.create_response_free_cls)
+#define MHD_get_connection_info                                (*mhd.get_connection_info)
+#define MHD_lookup_connection_value                            (*mhd.lookup_connection_value)
 
 #endif
 
@@ -224,10 +229,25 @@ static int listen_on(const struct metrics_addr *a)
 
 #define MHD_MSG_MAX 160 // bytes kept of libmicrohttpd's last log message
 
+// libmicrohttpd's own limit: one above ours, so a connection evicted at the cap (below) can
+// still be closing while its replacement is accepted. One record per connection it allows.
+#define MHD_CONNECTIONS_MAX (METRICS_CONNECTIONS_MAX + 1)
+
 struct metrics_slot {
     struct metrics_server *m;
     bool busy;
     char *body; // METRICS_BODY_MAX bytes in struct metrics_server's bodies
+};
+
+// One open connection, for the request deadline. libmicrohttpd's timeout is an idle timeout
+// (each byte received restarts it), so a client sending a header byte a second holds its
+// slot for ever; this record is what closes it.
+struct metrics_conn {
+    struct MHD_Connection *conn; // NULL: record free
+    int fd;
+    int64_t deadline_ms; // monotonic; 0: a response is queued or being sent (no deadline)
+    bool first;          // still on its first request (a cut of it is counted as rejected)
+    bool cut;            // shut down by us; libmicrohttpd closes it on its next run
 };
 
 struct metrics_server {
@@ -237,13 +257,16 @@ struct metrics_server {
     int epoll_fd;
     uint16_t port;
     unsigned open_count; // connections libmicrohttpd holds now
+    unsigned cut_count;  // of those, shut down by us and not yet closed by libmicrohttpd
     uint64_t requests;
     uint64_t rejected;
     uint64_t errors;
     struct MHD_Response *not_found; // the fixed answers, made once and reused (refcounted)
     struct MHD_Response *bad_method;
+    struct MHD_Response *too_long;
     struct MHD_Response *failed;
     char mhd_msg[MHD_MSG_MAX];
+    struct metrics_conn conns[MHD_CONNECTIONS_MAX];
     // One body per possible connection: a connection holds one response at a time, so a
     // slot is always free. Last, so the pages stay untouched (not resident) until used.
     struct metrics_slot slots[METRICS_CONNECTIONS_MAX];
@@ -253,6 +276,7 @@ struct metrics_server {
 // Non-const so libmicrohttpd's (void *) buffer argument needs no cast; never written.
 static char text_not_found[] = "not found: the only path is " METRICS_PATH "\n";
 static char text_bad_method[] = "method not allowed: use GET or HEAD\n";
+static char text_too_long[] = "URI too long: the only path is " METRICS_PATH "\n";
 static char text_failed[] = "unable to format the metrics (see warden's log)\n";
 
 __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -265,19 +289,79 @@ __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char 
     }
 }
 
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts); // cannot fail with a valid clock and pointer
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+// Close c: shutdown() rather than close(), because libmicrohttpd owns the fd. The socket
+// turns readable at once (EOF), so the next MHD_run reads the EOF, closes the connection and
+// calls notify_connection(CLOSED). A first request cut short is counted as rejected; an idle
+// keep-alive connection (a scraper between scrapes) is closed quietly.
+static void conn_cut(struct metrics_server *m, struct metrics_conn *c)
+{
+    (void)shutdown(c->fd, SHUT_RDWR); // only fails for a socket already gone: nothing to do
+    c->cut = true;
+    m->cut_count++;
+    if (c->first) {
+        m->rejected++;
+    }
+}
+
+// The record of conn (set by notify_connection), or NULL.
+static struct metrics_conn *conn_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *info =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info ? info->socket_context : NULL;
+}
+
+// Cut every connection whose request is not in by its deadline. Returns the earliest
+// deadline still pending (0: none), and in *oldest (if not NULL) the connection still
+// waiting for its request with the earliest one (NULL: every connection is being answered).
+static int64_t conns_sweep(struct metrics_server *m, int64_t now, struct metrics_conn **oldest)
+{
+    struct metrics_conn *first = NULL;
+    for (size_t i = 0; i < MHD_CONNECTIONS_MAX; i++) {
+        struct metrics_conn *c = &m->conns[i];
+        if (!c->conn || c->cut || c->deadline_ms == 0) {
+            continue;
+        }
+        if (now >= c->deadline_ms) {
+            conn_cut(m, c);
+        } else if (!first || c->deadline_ms < first->deadline_ms) {
+            first = c;
+        }
+    }
+    if (oldest) {
+        *oldest = first;
+    }
+    return first ? first->deadline_ms : 0;
+}
+
 // The cap is enforced here rather than by MHD_OPTION_CONNECTION_LIMIT alone: at its limit
 // libmicrohttpd 0.9.75 stops accepting, leaving the next client hanging in the backlog
-// until it times out; here it is closed at once and counted. MHD's own limit stays one
-// above as a backstop.
+// until it times out. At the cap, the oldest connection still waiting for its request is
+// closed to make room (so slow clients holding every slot cannot keep a scrape out: a
+// scrape's request arrives in milliseconds and is answered before 8 newer clients come);
+// when all of them are being answered, the new one is closed at once. Both are counted.
 static enum MHD_Result accept_connection(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 {
     struct metrics_server *m = cls;
     (void)addr;
     (void)addrlen;
-    if (m->open_count >= METRICS_CONNECTIONS_MAX) {
+    struct metrics_conn *oldest;
+    (void)conns_sweep(m, now_ms(), &oldest); // the expired ones first
+    if (m->open_count - m->cut_count < METRICS_CONNECTIONS_MAX) {
+        return MHD_YES;
+    }
+    if (!oldest) {
         m->rejected++;
         return MHD_NO;
     }
+    conn_cut(m, oldest);
     return MHD_YES;
 }
 
@@ -285,12 +369,47 @@ static void notify_connection(void *cls, struct MHD_Connection *conn, void **soc
                               enum MHD_ConnectionNotificationCode code)
 {
     struct metrics_server *m = cls;
-    (void)conn;
-    (void)socket_ctx;
+    struct metrics_conn *c = *socket_ctx;
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
         m->open_count++;
-    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && m->open_count > 0) {
-        m->open_count--;
+        const union MHD_ConnectionInfo *info =
+                MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        // a record is always free: there is one per connection libmicrohttpd allows
+        for (size_t i = 0; info && i < MHD_CONNECTIONS_MAX && !*socket_ctx; i++) {
+            if (!m->conns[i].conn) {
+                m->conns[i] =
+                        (struct metrics_conn){.conn = conn,
+                                              .fd = info->connect_fd,
+                                              .deadline_ms = now_ms() + METRICS_REQUEST_DEADLINE_MS,
+                                              .first = true};
+                *socket_ctx = &m->conns[i];
+            }
+        }
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        if (m->open_count > 0) {
+            m->open_count--;
+        }
+        if (c && c->cut) {
+            m->cut_count--;
+        }
+        if (c) {
+            *c = (struct metrics_conn){.conn = NULL, .fd = -1};
+        }
+    }
+}
+
+// A request is over (its response sent, or the connection failed): a kept-alive connection
+// now waits for the next one, under a fresh deadline.
+static void request_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                              enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)req_cls;
+    (void)toe;
+    struct metrics_conn *c = conn_of(conn);
+    if (c) {
+        c->deadline_ms = now_ms() + METRICS_REQUEST_DEADLINE_MS;
+        c->first = false;
     }
 }
 
@@ -344,14 +463,60 @@ static enum MHD_Result answer_metrics(struct metrics_server *m, struct MHD_Conne
     return ret;
 }
 
-// libmicrohttpd calls the handler first when the headers are in, then once per piece of
-// body, then once more with none left. A refusal (404, 405) is queued on the first call,
-// before any body is read, which makes libmicrohttpd close the connection afterwards; a
-// scrape is answered on the last call, so the connection can stay open for the next one
-// (Prometheus keeps it alive). A body sent with a GET is read and dropped, bounded by the
-// connection timeout.
-static char req_waiting, req_answered; // markers stored in *req_cls
+// What a request gets, decided when its headers are in: a marker's address in *req_cls.
+static char req_metrics, req_not_found, req_bad_method, req_too_long, req_answered;
 
+static char *answer_for(const char *url, const char *method)
+{
+    if (strlen(url) > METRICS_URL_MAX) {
+        return &req_too_long;
+    }
+    if (strcmp(url, METRICS_PATH) != 0) {
+        return &req_not_found;
+    }
+    if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
+        return &req_bad_method;
+    }
+    return &req_metrics;
+}
+
+static enum MHD_Result answer_queue(struct metrics_server *m, struct MHD_Connection *conn,
+                                    const char *answer)
+{
+    struct metrics_conn *c = conn_of(conn);
+    if (c) {
+        c->deadline_ms = 0; // answered: from here only the idle timeout applies
+    }
+    m->requests++;
+    if (answer == &req_not_found) {
+        return MHD_queue_response(conn, MHD_HTTP_NOT_FOUND, m->not_found);
+    }
+    if (answer == &req_bad_method) {
+        return MHD_queue_response(conn, MHD_HTTP_METHOD_NOT_ALLOWED, m->bad_method);
+    }
+    if (answer == &req_too_long) {
+        return MHD_queue_response(conn, MHD_HTTP_URI_TOO_LONG, m->too_long);
+    }
+    return answer_metrics(m, conn);
+}
+
+// Whether the request announces a body (a Content-Length other than 0, or chunked).
+static bool has_body(struct MHD_Connection *conn)
+{
+    const char *len =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    return (len && strcmp(len, "0") != 0) ||
+           MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+}
+
+// libmicrohttpd calls the handler first when the headers are in, then once per piece of
+// body, then once more with none left. Answers are queued on that last call, so the
+// connection stays open for the next request (Prometheus keeps it alive, and a request
+// pipelined behind a 404 is answered: queued earlier, libmicrohttpd would close the
+// connection with that request unread, and the kernel would reset it). The exception is a
+// refusal of a request that has a body: it is queued on the first call, before the body
+// is read, and the connection closes after it. A body sent with a GET of /metrics is read
+// and dropped, bounded by the request deadline.
 static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, const char *url,
                                       const char *method, const char *version,
                                       const char *upload_data, size_t *upload_data_size,
@@ -361,26 +526,21 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
     (void)version;
     (void)upload_data;
     if (*req_cls == NULL) {
-        *req_cls = &req_waiting;
-        if (strcmp(url, METRICS_PATH) != 0) {
+        char *answer = answer_for(url, method);
+        if (answer != &req_metrics && has_body(conn)) {
             *req_cls = &req_answered;
-            m->requests++;
-            return MHD_queue_response(conn, MHD_HTTP_NOT_FOUND, m->not_found);
+            return answer_queue(m, conn, answer);
         }
-        if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
-            *req_cls = &req_answered;
-            m->requests++;
-            return MHD_queue_response(conn, MHD_HTTP_METHOD_NOT_ALLOWED, m->bad_method);
-        }
+        *req_cls = answer;
         return MHD_YES;
     }
     if (*upload_data_size != 0 || *req_cls == &req_answered) {
         *upload_data_size = 0; // dropped
         return MHD_YES;
     }
+    char *answer = *req_cls;
     *req_cls = &req_answered;
-    m->requests++;
-    return answer_metrics(m, conn);
+    return answer_queue(m, conn, answer);
 }
 
 static struct MHD_Response *fixed_response(char *text, bool allow)
@@ -404,7 +564,7 @@ static void server_free(struct metrics_server *m)
     if (m->daemon) {
         MHD_stop_daemon(m->daemon); // closes the connections (releasing slots) and listen fd
     }
-    struct MHD_Response *fixed[] = {m->not_found, m->bad_method, m->failed};
+    struct MHD_Response *fixed[] = {m->not_found, m->bad_method, m->too_long, m->failed};
     for (size_t i = 0; i < ARRAY_LEN(fixed); i++) {
         if (fixed[i]) {
             MHD_destroy_response(fixed[i]);
@@ -421,10 +581,10 @@ static int daemon_start(struct metrics_server *m, int fd)
             MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, accept_connection, m, handle_request, m,
             MHD_OPTION_EXTERNAL_LOGGER, mhd_log, m, // first, so it catches every message
             MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
-            (unsigned)(METRICS_CONNECTIONS_MAX + 1), MHD_OPTION_CONNECTION_TIMEOUT,
+            (unsigned)MHD_CONNECTIONS_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
             (unsigned)METRICS_CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
             (size_t)METRICS_CONNECTION_POOL, MHD_OPTION_NOTIFY_CONNECTION, notify_connection, m,
-            MHD_OPTION_END);
+            MHD_OPTION_NOTIFY_COMPLETED, request_completed, m, MHD_OPTION_END);
     if (!m->daemon) {
         return errno ? -errno : -ENOMEM;
     }
@@ -464,10 +624,14 @@ static struct metrics_server *server_alloc(metrics_fill_fn *fn, void *ctx)
     for (size_t i = 0; i < METRICS_CONNECTIONS_MAX; i++) {
         m->slots[i] = (struct metrics_slot){.m = m, .body = m->bodies[i]};
     }
+    for (size_t i = 0; i < MHD_CONNECTIONS_MAX; i++) {
+        m->conns[i].fd = -1;
+    }
     m->not_found = fixed_response(text_not_found, false);
     m->bad_method = fixed_response(text_bad_method, true);
+    m->too_long = fixed_response(text_too_long, false);
     m->failed = fixed_response(text_failed, false);
-    if (!m->not_found || !m->bad_method || !m->failed) {
+    if (!m->not_found || !m->bad_method || !m->too_long || !m->failed) {
         server_free(m);
         return NULL;
     }
@@ -497,36 +661,29 @@ static int mhd_load(char *err, size_t errlen)
                 MHD_SONAME, why ? why : "?");
         return -ENOENT;
     }
-    void **slots[] = {
-            (void **)&mhd.start_daemon,
-            (void **)&mhd.stop_daemon,
-            (void **)&mhd.run,
-            (void **)&mhd.get_timeout,
-            (void **)&mhd.get_daemon_info,
-            (void **)&mhd.queue_response,
-            (void **)&mhd.destroy_response,
-            (void **)&mhd.add_response_header,
-            (void **)&mhd.create_response_from_buffer,
-            (void **)&mhd.create_response_free_cls,
+    static const struct {
+        const char *name;
+        void **slot;
+    } syms[] = {
+            {"MHD_start_daemon", (void **)&mhd.start_daemon},
+            {"MHD_stop_daemon", (void **)&mhd.stop_daemon},
+            {"MHD_run", (void **)&mhd.run},
+            {"MHD_get_timeout", (void **)&mhd.get_timeout},
+            {"MHD_get_daemon_info", (void **)&mhd.get_daemon_info},
+            {"MHD_queue_response", (void **)&mhd.queue_response},
+            {"MHD_destroy_response", (void **)&mhd.destroy_response},
+            {"MHD_add_response_header", (void **)&mhd.add_response_header},
+            {"MHD_create_response_from_buffer", (void **)&mhd.create_response_from_buffer},
+            {"MHD_create_response_from_buffer_with_free_callback_cls",
+             (void **)&mhd.create_response_free_cls},
+            {"MHD_get_connection_info", (void **)&mhd.get_connection_info},
+            {"MHD_lookup_connection_value", (void **)&mhd.lookup_connection_value},
     };
-    static const char *const names[] = {
-            "MHD_start_daemon",
-            "MHD_stop_daemon",
-            "MHD_run",
-            "MHD_get_timeout",
-            "MHD_get_daemon_info",
-            "MHD_queue_response",
-            "MHD_destroy_response",
-            "MHD_add_response_header",
-            "MHD_create_response_from_buffer",
-            "MHD_create_response_from_buffer_with_free_callback_cls",
-    };
-    _Static_assert(ARRAY_LEN(slots) == ARRAY_LEN(names), "one name per slot");
-    for (size_t i = 0; i < ARRAY_LEN(names); i++) {
-        *slots[i] = dlsym(h, names[i]);
-        if (!*slots[i]) {
+    for (size_t i = 0; i < ARRAY_LEN(syms); i++) {
+        *syms[i].slot = dlsym(h, syms[i].name);
+        if (!*syms[i].slot) {
             set_err(err, errlen, "%s lacks %s: libmicrohttpd 0.9.71 or later is needed", MHD_SONAME,
-                    names[i]);
+                    syms[i].name);
             (void)dlclose(h);
             return -ENOENT;
         }
@@ -587,16 +744,22 @@ int metrics_server_fd(const struct metrics_server *m)
 
 int metrics_server_run(struct metrics_server *m)
 {
+    // Deadlines first: the connections cut here are closed by this same MHD_run (their
+    // sockets are already readable with EOF).
+    (void)conns_sweep(m, now_ms(), NULL);
     return MHD_run(m->daemon) == MHD_YES ? 0 : -EINVAL;
 }
 
 int64_t metrics_server_timeout_ms(struct metrics_server *m)
 {
+    // A connection cut here or at the cap needs no timer: its EOF makes the fd readable.
+    int64_t now = now_ms(), deadline = conns_sweep(m, now, NULL); // normally cuts nothing
     MHD_UNSIGNED_LONG_LONG ms;
-    if (MHD_get_timeout(m->daemon, &ms) != MHD_YES) {
-        return -1;
+    int64_t t = -1;
+    if (MHD_get_timeout(m->daemon, &ms) == MHD_YES) {
+        t = ms > (MHD_UNSIGNED_LONG_LONG)INT64_MAX ? INT64_MAX : (int64_t)ms;
     }
-    return ms > (MHD_UNSIGNED_LONG_LONG)INT64_MAX ? INT64_MAX : (int64_t)ms;
+    return deadline != 0 && (t < 0 || deadline - now < t) ? deadline - now : t;
 }
 
 uint16_t metrics_server_port(const struct metrics_server *m)

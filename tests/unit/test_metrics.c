@@ -673,26 +673,21 @@ static void test_server_connection_cap(void **state)
     int64_t t = metrics_server_timeout_ms(m);
     assert_true(t > 0 && t <= (int64_t)METRICS_CONNECTION_TIMEOUT_S * 1000);
 
-    memset(&rd, 0, sizeof(rd)); // the 9th: closed at once and counted
-    rd.fd = connect_v4(port);
-    assert_int_equal(send(rd.fd, GET_METRICS, strlen(GET_METRICS), MSG_NOSIGNAL),
-                     (ssize_t)strlen(GET_METRICS));
-    w.rejected = 1;
-    assert_true(pump_until(m, counts_reached, &w));
-    assert_true(pump_until(m, reader_done, &rd));
-    assert_int_equal(rd.len, 0); // no answer, just closed
-    assert_int_equal(close(rd.fd), 0);
-    assert_int_equal(metrics_server_connections(m), METRICS_CONNECTIONS_MAX);
-
-    assert_int_equal(close(idle[0]), 0); // a slot frees: scrapes work again
-    w.connections = METRICS_CONNECTIONS_MAX - 1;
-    assert_true(pump_until(m, counts_reached, &w));
+    assert_true(t <= (int64_t)METRICS_REQUEST_DEADLINE_MS);
+    // the 9th is a scrape: served, and the oldest connection that never sent a request
+    // gives way (issue 12: 8 slow clients kept every scrape failing)
     assert_int_equal(http(m, port, GET_METRICS), 200);
+    memset(&rd, 0, sizeof(rd));
+    rd.fd = idle[0];
+    assert_true(pump_until(m, reader_done, &rd));
+    assert_int_equal(rd.len, 0); // displaced: closed without an answer
+    assert_int_equal(close(idle[0]), 0);
     assert_int_equal(metrics_server_rejected(m), 1);
     for (unsigned i = 1; i < METRICS_CONNECTIONS_MAX; i++) {
         assert_int_equal(close(idle[i]), 0);
     }
     w.connections = 0;
+    w.rejected = 1;
     assert_true(pump_until(m, counts_reached, &w));
     assert_int_equal(metrics_server_timeout_ms(m), -1);
     metrics_server_stop(m);
