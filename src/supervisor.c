@@ -513,7 +513,6 @@ int sup_init(struct supervisor *sup, struct warden_config *cfg, bool run_mode, c
     }
     sup->kmsg = rc < 0 ? NULL : &kmsg;
     sup->devnull_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-    setup_cgroups(sup);
     if (cfg->state_dir[0]) {
         rc = mkdir_p(cfg->state_dir);
         rc = rc < 0 && rc != -EEXIST ? rc : check_state_dir(cfg->state_dir, msg, msg_len);
@@ -525,6 +524,7 @@ int sup_init(struct supervisor *sup, struct warden_config *cfg, bool run_mode, c
             return rc;
         }
     }
+    setup_cgroups(sup); // after the checks that can refuse to start: nothing to undo
     open_journal(sup);
     sup->journal_timer = timer_create_fd();
     if (sup->journal_timer >= 0) {
@@ -537,6 +537,7 @@ int sup_init(struct supervisor *sup, struct warden_config *cfg, bool run_mode, c
         if (rc < 0) {
             (void)snprintf(msg, msg_len, "unable to set up service %s: %s", cfg->services[i].name,
                            strerror(-rc));
+            cgroup_teardown(&sup->cgs); // a refused start leaves no empty warden.* groups
             return rc;
         }
         sup->service_count++;
@@ -550,6 +551,7 @@ int sup_init(struct supervisor *sup, struct warden_config *cfg, bool run_mode, c
     rc = guard_host_init(sup);
     if (rc < 0) {
         (void)snprintf(msg, msg_len, "unable to set up the host guard: %s", strerror(-rc));
+        cgroup_teardown(&sup->cgs);
         return rc;
     }
     if (cfg->socket[0]) {
@@ -558,6 +560,7 @@ int sup_init(struct supervisor *sup, struct warden_config *cfg, bool run_mode, c
             (void)snprintf(msg, msg_len, "unable to open the control socket %s: %s%s", cfg->socket,
                            strerror(-rc),
                            rc == -EADDRINUSE ? " (another warden is serving it)" : "");
+            cgroup_teardown(&sup->cgs); // the second daemon leaves no empty groups behind
             return rc;
         }
         sup->ctl_ok = rc == 0;
