@@ -163,6 +163,12 @@ static void load_history(const char *state_dir, const char *name, struct report_
         }
         return;
     }
+    if (v.dropped_records) {
+        (void)fprintf(stderr,
+                      "warden: report: %s: %llu damaged history records dropped (checksum or "
+                      "range), not charted\n",
+                      name, (unsigned long long)v.dropped_records);
+    }
     struct report_point *f = v.nfine ? calloc(v.nfine, sizeof(*f)) : NULL;
     struct report_minute *c = v.ncoarse ? calloc(v.ncoarse, sizeof(*c)) : NULL;
     for (size_t i = 0; f && i < v.nfine; i++) {

@@ -6,9 +6,12 @@
 // minute record. Nothing is fsynced (history, not the journal): a crash between the record
 // and the header loses that record only.
 // Choices: the header carries an FNV-1a checksum, so a torn header is detected and the file
-// rebuilt rather than trusted; below count entries a ring has not wrapped, so next == valid
-// and the count of appends are checked against each other; every integer is little-endian
-// on disk (a no-op on x86 and arm64).
+// rebuilt rather than trusted; so does each record (format version 2), checked by readers
+// with the ranges in history.h, because a scribbled record under a valid header was charted
+// as is (issue 12: a memory_max of 2387530564325M and a negative peak in the report). Below
+// count entries a ring has not wrapped, so next == valid and the count of appends are
+// checked against each other; every integer is little-endian on disk (a no-op on x86 and
+// arm64).
 #include "history.h"
 
 #include <sys/stat.h>
@@ -27,37 +30,7 @@
 
 #include "bounds.h"
 #include "config.h"
-
-#define HIST_MAGIC         "WDNHIST1"
-#define HIST_VERSION       1u
-#define HIST_NAME_BYTES    48u // service name incl. NUL, zero-padded
-#define HIST_DIR           "history"
-#define HIST_SUFFIX        ".hist"
-#define HIST_FILE_NAME     (SERVICE_NAME_MAX + sizeof(HIST_SUFFIX)) // NAME + ".hist" + NUL
-#define HIST_LOAD_TRIES    3u // reads of a file that changes (or looks torn) while loaded
-#define HIST_FINE_OFFSET   ((off_t)HISTORY_HEADER_BYTES)
-#define HIST_COARSE_OFFSET (HIST_FINE_OFFSET + (off_t)HISTORY_FINE_COUNT * HISTORY_POINT_BYTES)
-
-// The on-disk header. Fields after magic are little-endian; checksum covers bytes 0..123.
-struct hist_header {
-    char magic[8];
-    uint32_t version;
-    uint32_t header_bytes;
-    uint32_t fine_count;
-    uint32_t coarse_count;
-    uint32_t point_bytes;
-    uint32_t minute_bytes;
-    uint32_t fine_next;  // slot of the next fine point
-    uint32_t fine_valid; // fine points written (<= fine_count)
-    uint32_t coarse_next;
-    uint32_t coarse_valid;
-    char name[HIST_NAME_BYTES];
-    uint64_t fine_total;   // fine points ever appended: next and valid follow from it, and a
-    uint64_t coarse_total; // reader tells "unchanged" from "wrapped round exactly once"
-    uint32_t write_seq;    // odd while a record readers may be reading is rewritten
-    uint32_t reserved[2];  // 0
-    uint32_t checksum;
-};
+#include "history_int.h"
 
 static_assert(sizeof(struct hist_header) == HISTORY_HEADER_BYTES, "header layout");
 static_assert(offsetof(struct hist_header, checksum) == HISTORY_HEADER_BYTES - 4, "checksum");
@@ -85,7 +58,7 @@ static void point_le(struct hist_point *p)
     p->mem_bytes = htole64(p->mem_bytes);
     p->mem_peak_bytes = htole64(p->mem_peak_bytes);
     p->pids = htole32(p->pids);
-    p->pad = htole32(p->pad);
+    p->check = htole32(p->check);
 }
 
 static void minute_le(struct hist_minute *m)
@@ -99,6 +72,56 @@ static void minute_le(struct hist_minute *m)
     m->pids_avg = htole32(m->pids_avg);
     m->pids_max = htole32(m->pids_max);
     m->samples = htole32(m->samples);
+    m->reserved = htole32(m->reserved);
+    m->check = htole32(m->check);
+}
+
+// Host-order record to disk order with its checksum (the bytes before check, as written).
+static void point_pack(struct hist_point *p)
+{
+    point_le(p);
+    p->check = htole32(fnv1a(p, offsetof(struct hist_point, check)));
+}
+
+static void minute_pack(struct hist_minute *m)
+{
+    m->reserved = 0;
+    minute_le(m);
+    m->check = htole32(fnv1a(m, offsetof(struct hist_minute, check)));
+}
+
+static bool time_ok(uint64_t t_ms, uint64_t unit_ms, uint64_t max_ms)
+{
+    return t_ms >= HISTORY_TIME_MIN_MS && t_ms <= max_ms && t_ms % unit_ms == 0;
+}
+
+// Disk-order record to host order: true when it is one the writer made (checksum, ranges).
+bool hist_point_unpack(struct hist_point *p, uint64_t max_ms)
+{
+    uint32_t sum = fnv1a(p, offsetof(struct hist_point, check));
+    point_le(p);
+    return p->check == sum && time_ok(p->t_ms, 1000u, max_ms) &&
+           p->mem_bytes < HISTORY_MEM_MAX_BYTES && p->mem_peak_bytes < HISTORY_MEM_MAX_BYTES &&
+           p->pids <= HISTORY_PIDS_MAX;
+}
+
+bool hist_minute_unpack(struct hist_minute *m, uint64_t max_ms)
+{
+    uint32_t sum = fnv1a(m, offsetof(struct hist_minute, check));
+    minute_le(m);
+    // The average is of samples between min and max (acc_add, acc_start), so it lies between.
+    return m->check == sum && m->reserved == 0 && time_ok(m->t_ms, 60000u, max_ms) &&
+           m->samples > 0 && m->mem_min_bytes <= m->mem_avg_bytes &&
+           m->mem_avg_bytes <= m->mem_max_bytes && m->mem_max_bytes < HISTORY_MEM_MAX_BYTES &&
+           m->mem_peak_max_bytes < HISTORY_MEM_MAX_BYTES && m->pids_min <= m->pids_avg &&
+           m->pids_avg <= m->pids_max && m->pids_max <= HISTORY_PIDS_MAX;
+}
+
+// Times along a ring as history_record writes them: later, or a clock step back (a sample
+// less than HISTORY_STEP_BACK_S back is never written; a minute steps back by >= 5 min).
+bool hist_order_ok(uint64_t prev_ms, uint64_t t_ms)
+{
+    return prev_ms == 0 || t_ms > prev_ms || prev_ms - t_ms >= HISTORY_STEP_BACK_S * 1000ull;
 }
 
 static void header_le(struct hist_header *hd)
@@ -132,7 +155,7 @@ static int pwrite_all(int fd, const void *buf, size_t len, off_t off)
 }
 
 // Read exactly len bytes; the file ending first (it was cut under us) is -EIO.
-static int pread_all(int fd, void *buf, size_t len, off_t off)
+int hist_pread_all(int fd, void *buf, size_t len, off_t off)
 {
     char *p = buf;
     while (len > 0) {
@@ -150,12 +173,12 @@ static int pread_all(int fd, void *buf, size_t len, off_t off)
     return 0;
 }
 
-static off_t fine_off(uint32_t slot)
+off_t hist_fine_off(uint32_t slot)
 {
     return HIST_FINE_OFFSET + (off_t)slot * HISTORY_POINT_BYTES;
 }
 
-static off_t coarse_off(uint32_t slot)
+off_t hist_coarse_off(uint32_t slot)
 {
     return HIST_COARSE_OFFSET + (off_t)slot * HISTORY_MINUTE_BYTES;
 }
@@ -191,7 +214,7 @@ static bool ring_ok(uint32_t next, uint32_t valid, uint64_t total, uint32_t coun
 }
 
 // Check a header read from disk (converting it to host order); name NULL skips the name.
-static bool header_unpack(struct hist_header *hd, const char *name)
+bool hist_header_unpack(struct hist_header *hd, const char *name)
 {
     if (memcmp(hd->magic, HIST_MAGIC, sizeof(hd->magic)) != 0 ||
         le32toh(hd->checksum) != fnv1a(hd, offsetof(struct hist_header, checksum))) {
@@ -214,7 +237,7 @@ static bool header_unpack(struct hist_header *hd, const char *name)
 }
 
 // Read and check the header of an open file of the right size: 0, -EBADMSG or -errno.
-static int header_read(int fd, const char *name, struct hist_header *hd)
+int hist_header_read(int fd, const char *name, struct hist_header *hd)
 {
     struct stat st;
     if (fstat(fd, &st) != 0) {
@@ -226,11 +249,11 @@ static int header_read(int fd, const char *name, struct hist_header *hd)
     if (st.st_size != (off_t)HISTORY_FILE_BYTES) {
         return -EBADMSG;
     }
-    int rc = pread_all(fd, hd, sizeof(*hd), 0);
+    int rc = hist_pread_all(fd, hd, sizeof(*hd), 0);
     if (rc != 0) {
         return rc;
     }
-    return header_unpack(hd, name) ? 0 : -EBADMSG;
+    return hist_header_unpack(hd, name) ? 0 : -EBADMSG;
 }
 
 static int header_write(struct history *h)
@@ -240,6 +263,7 @@ static int header_write(struct history *h)
     int rc = pwrite_all(h->fd, &hd, sizeof(hd), 0);
     if (rc != 0) {
         h->write_error_count++;
+        h->size_check_sec = 0; // a cut file? look at the next sample
     }
     return rc;
 }
@@ -261,6 +285,7 @@ static int record_write(struct history *h, const void *rec, size_t len, off_t of
     int rc = pwrite_all(h->fd, rec, len, off);
     if (rc != 0) {
         h->write_error_count++;
+        h->size_check_sec = 0;
     }
     return rc;
 }
@@ -283,7 +308,7 @@ static int file_name(const char *name, char *buf, size_t size)
 }
 
 // Open STATE_DIR/history, making it (0700) when create is set: the fd or -errno.
-static int hist_dir_open(const char *state_dir, bool create)
+int hist_dir_open(const char *state_dir, bool create)
 {
     int sfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (sfd < 0) {
@@ -301,7 +326,7 @@ static int hist_dir_open(const char *state_dir, bool create)
 }
 
 // Open the file of name under state_dir (never through a symlink): the fd or -errno.
-static int hist_file_open(const char *state_dir, const char *name, int flags)
+int hist_file_open(const char *state_dir, const char *name, int flags)
 {
     char fname[HIST_FILE_NAME];
     int rc = file_name(name, fname, sizeof(fname));
@@ -333,25 +358,29 @@ static int file_rebuild(struct history *h)
     return header_write(h);
 }
 
-// Recover the newest fine point and the newest coarse minute from a checked file.
+// Recover the newest fine point and the newest coarse minute from a checked file. A damaged
+// one is not merged into: the point is forgotten (the next sample appends), the minute is
+// not matched (UINT64_MAX), so no scribbled value is carried into a new record.
 static int tails_read(struct history *h)
 {
     if (h->fine_valid > 0) {
         uint32_t slot = (h->fine_next + HISTORY_FINE_COUNT - 1) % HISTORY_FINE_COUNT;
-        int rc = pread_all(h->fd, &h->last, sizeof(h->last), fine_off(slot));
+        int rc = hist_pread_all(h->fd, &h->last, sizeof(h->last), hist_fine_off(slot));
         if (rc != 0) {
             return rc;
         }
-        point_le(&h->last);
+        if (!hist_point_unpack(&h->last, UINT64_MAX)) {
+            memset(&h->last, 0, sizeof(h->last));
+        }
     }
     if (h->coarse_valid > 0) {
         uint32_t slot = (h->coarse_next + HISTORY_COARSE_COUNT - 1) % HISTORY_COARSE_COUNT;
-        uint64_t t_ms;
-        int rc = pread_all(h->fd, &t_ms, sizeof(t_ms), coarse_off(slot));
+        struct hist_minute m;
+        int rc = hist_pread_all(h->fd, &m, sizeof(m), hist_coarse_off(slot));
         if (rc != 0) {
             return rc;
         }
-        h->coarse_last_minute = le64toh(t_ms) / 60000u;
+        h->coarse_last_minute = hist_minute_unpack(&m, UINT64_MAX) ? m.t_ms / 60000u : UINT64_MAX;
     }
     return 0;
 }
@@ -375,7 +404,7 @@ int history_open(struct history *h, const char *state_dir, const char *name)
         h->created = true; // new (or left empty by a crash right after creation)
         rc = file_rebuild(h);
     } else if (rc == 0) {
-        rc = header_read(h->fd, name, &hd);
+        rc = hist_header_read(h->fd, name, &hd);
         if (rc == -EBADMSG) {
             h->recreated = true;
             rc = file_rebuild(h);
@@ -420,9 +449,9 @@ static int acc_flush(struct history *h)
     uint32_t slot = rewrite ? (h->coarse_next + HISTORY_COARSE_COUNT - 1) % HISTORY_COARSE_COUNT
                             : h->coarse_next;
     memset(a, 0, sizeof(*a));
-    minute_le(&m);
+    minute_pack(&m);
     bool visible = rewrite || h->coarse_valid == HISTORY_COARSE_COUNT;
-    int rc = record_write(h, &m, sizeof(m), coarse_off(slot), visible);
+    int rc = record_write(h, &m, sizeof(m), hist_coarse_off(slot), visible);
     if (rc == 0) {
         h->coarse_last_minute = le64toh(m.t_ms) / 60000u;
     }
@@ -447,14 +476,13 @@ static int acc_start(struct history *h, uint64_t minute)
     }
     uint32_t slot = (h->coarse_next + HISTORY_COARSE_COUNT - 1) % HISTORY_COARSE_COUNT;
     struct hist_minute m;
-    int rc = pread_all(h->fd, &m, sizeof(m), coarse_off(slot));
+    int rc = hist_pread_all(h->fd, &m, sizeof(m), hist_coarse_off(slot));
     if (rc != 0) {
         return rc;
     }
-    minute_le(&m);
     a->rewrite = true;
-    if (m.samples == 0) {
-        return 0; // nothing to merge: the record is replaced
+    if (!hist_minute_unpack(&m, UINT64_MAX)) {
+        return 0; // damaged since the open: replaced, not merged into
     }
     a->mem_min_bytes = m.mem_min_bytes;
     a->mem_max_bytes = m.mem_max_bytes;
@@ -514,9 +542,9 @@ static int fine_put(struct history *h, uint64_t sec, uint64_t mem_bytes, uint64_
     uint32_t slot =
             merge ? (h->fine_next + HISTORY_FINE_COUNT - 1) % HISTORY_FINE_COUNT : h->fine_next;
     struct hist_point disk = p;
-    point_le(&disk);
+    point_pack(&disk);
     bool visible = merge || h->fine_valid == HISTORY_FINE_COUNT;
-    int rc = record_write(h, &disk, sizeof(disk), fine_off(slot), visible);
+    int rc = record_write(h, &disk, sizeof(disk), hist_fine_off(slot), visible);
     if (rc == 0) {
         h->last = p;
     }
@@ -529,12 +557,39 @@ static int fine_put(struct history *h, uint64_t sec, uint64_t mem_bytes, uint64_
     return rc ? rc : rc2;
 }
 
+// A file cut short (truncate, a full disk's cleanup) reads short to readers, who then
+// refuse it, and pwrites past the cut leave it sparse at a wrong size: give it its size back
+// and rewrite the header from memory. The records cut off read as zeros and fail their
+// checksums, so readers drop and count them and keep the rest. One fstat per
+// HISTORY_SIZE_CHECK_S (or after a failed write); a step back of the clock checks at once.
+static void size_check(struct history *h, uint64_t sec)
+{
+    if (h->size_check_sec != 0 && sec >= h->size_check_sec &&
+        sec - h->size_check_sec < HISTORY_SIZE_CHECK_S) {
+        return;
+    }
+    h->size_check_sec = sec;
+    struct stat st;
+    if (fstat(h->fd, &st) != 0 || st.st_size == (off_t)HISTORY_FILE_BYTES) {
+        return;
+    }
+    h->repair_count++;
+    if (ftruncate(h->fd, (off_t)HISTORY_FILE_BYTES) != 0) {
+        h->write_error_count++;
+        h->size_check_sec = 0;
+        return;
+    }
+    (void)fallocate(h->fd, 0, 0, (off_t)HISTORY_FILE_BYTES); // best effort, as in file_rebuild
+    (void)header_write(h); // a failure is counted in write_error_count
+}
+
 int history_record(struct history *h, uint64_t wall_ms, uint64_t mem_bytes, uint64_t mem_peak_bytes,
                    uint32_t pids)
 {
     if (h->fd < 0) {
         return -EBADF;
     }
+    size_check(h, wall_ms / 1000u);
     uint64_t sec = wall_ms / 1000u, last_sec = h->last.t_ms / 1000u;
     if (h->fine_valid > 0 && sec < last_sec) {
         if (last_sec - sec <= HISTORY_STEP_BACK_S) {
@@ -565,220 +620,4 @@ void history_close(struct history *h)
     (void)acc_flush(h); // a failure is counted in write_error_count
     (void)close(h->fd);
     h->fd = -1;
-}
-
-// Read a ring's valid records, oldest first, into dst (valid * rec_bytes bytes): the part
-// from the oldest slot to the end of the ring, then the part from slot 0.
-static int ring_read(int fd, off_t base, size_t rec_bytes, uint32_t count, uint32_t next,
-                     uint32_t valid, void *dst)
-{
-    uint32_t start = (next + count - valid) % count;
-    uint32_t first = valid < count - start ? valid : count - start;
-    int rc = pread_all(fd, dst, (size_t)first * rec_bytes, base + (off_t)start * (off_t)rec_bytes);
-    if (rc == 0 && valid > first) {
-        rc = pread_all(fd, (char *)dst + (size_t)first * rec_bytes,
-                       (size_t)(valid - first) * rec_bytes, base);
-    }
-    return rc;
-}
-
-static int view_fill(int fd, const struct hist_header *hd, struct hist_view *out)
-{
-    if (hd->fine_valid > 0) {
-        out->fine = calloc(hd->fine_valid, sizeof(*out->fine));
-        if (out->fine == NULL) {
-            return -ENOMEM;
-        }
-    }
-    if (hd->coarse_valid > 0) {
-        out->coarse = calloc(hd->coarse_valid, sizeof(*out->coarse));
-        if (out->coarse == NULL) {
-            return -ENOMEM;
-        }
-    }
-    int rc = ring_read(fd, HIST_FINE_OFFSET, HISTORY_POINT_BYTES, HISTORY_FINE_COUNT, hd->fine_next,
-                       hd->fine_valid, out->fine);
-    if (rc == 0) {
-        rc = ring_read(fd, HIST_COARSE_OFFSET, HISTORY_MINUTE_BYTES, HISTORY_COARSE_COUNT,
-                       hd->coarse_next, hd->coarse_valid, out->coarse);
-    }
-    if (rc != 0) {
-        return rc;
-    }
-    out->nfine = hd->fine_valid;
-    out->ncoarse = hd->coarse_valid;
-    for (size_t i = 0; i < out->nfine; i++) {
-        point_le(&out->fine[i]);
-    }
-    for (size_t i = 0; i < out->ncoarse; i++) {
-        minute_le(&out->coarse[i]);
-    }
-    return 0;
-}
-
-// A header still marked busy (write_seq odd) on the last try: the writer died, or stalls,
-// between the mark and the commit, and the record it was writing may be torn. That record is
-// the newest of a ring (a merge) or the oldest of a full one (an append): leave those out
-// rather than fail, so the history of a crashed warden stays readable.
-static void view_trim(struct hist_view *v)
-{
-    if (v->nfine == HISTORY_FINE_COUNT) {
-        memmove(v->fine, v->fine + 1, (v->nfine - 1) * sizeof(*v->fine));
-        v->nfine--;
-    }
-    v->nfine -= v->nfine > 0;
-    if (v->ncoarse == HISTORY_COARSE_COUNT) {
-        memmove(v->coarse, v->coarse + 1, (v->ncoarse - 1) * sizeof(*v->coarse));
-        v->ncoarse--;
-    }
-    v->ncoarse -= v->ncoarse > 0;
-}
-
-// One consistent read while the daemon may be writing: header, rings, header again. When
-// the totals or write_seq moved, or write_seq was odd (see record_write), or a header was
-// read half-written, the rings may mix two states, so it is read again. The writer writes
-// once a second and a read takes well under a millisecond, so a second try practically
-// always succeeds. On the last try a busy mark that stays put is taken as a dead writer.
-static int load_once(int fd, const char *name, struct hist_view *out, bool last_try)
-{
-    struct hist_header hd = {0}, again = {0}; // filled by header_read (zeroed for the analyzer)
-    int rc = header_read(fd, name, &hd);
-    if (rc == 0 && (hd.write_seq & 1u) && !last_try) {
-        rc = -EAGAIN;
-    }
-    if (rc == 0) {
-        rc = view_fill(fd, &hd, out);
-    }
-    if (rc == 0) {
-        rc = header_read(fd, name, &again);
-        rc = rc == -EBADMSG ? -EAGAIN : rc; // valid a moment ago: torn by a write
-    }
-    // Equal totals mean no append in between (the indexes follow from them, checked), an
-    // equal write_seq no rewrite in place.
-    if (rc == 0 && (hd.fine_total != again.fine_total || hd.coarse_total != again.coarse_total ||
-                    hd.write_seq != again.write_seq)) {
-        rc = -EAGAIN;
-    }
-    if (rc == 0 && (hd.write_seq & 1u)) {
-        view_trim(out);
-    }
-    if (rc != 0) {
-        history_view_free(out);
-    }
-    return rc == -EINVAL ? -EBADMSG : rc; // -EINVAL: not a regular file
-}
-
-int history_load(const char *state_dir, const char *name, struct hist_view *out)
-{
-    memset(out, 0, sizeof(*out));
-    int fd = hist_file_open(state_dir, name, O_RDONLY | O_NONBLOCK);
-    if (fd < 0) {
-        return fd;
-    }
-    int rc = -EAGAIN;
-    bool seen_valid = false; // a valid header once: a later bad one was torn by a write
-    for (unsigned i = 0; i < HIST_LOAD_TRIES && (rc == -EAGAIN || rc == -EBADMSG); i++) {
-        if (i > 0) {
-            // Give a writer preempted inside a pwrite time to finish (1 ms, then 2 ms): three
-            // back-to-back reads can all fall inside one stalled write.
-            struct timespec pause = {.tv_nsec = (long)i * 1000000L};
-            (void)nanosleep(&pause, NULL); // EINTR: just try sooner
-        }
-        rc = load_once(fd, name, out, i + 1 == HIST_LOAD_TRIES);
-        seen_valid = seen_valid || rc == -EAGAIN;
-    }
-    (void)close(fd); // read-only: nothing to lose
-    return rc == -EBADMSG && seen_valid ? -EAGAIN : rc;
-}
-
-void history_view_free(struct hist_view *v)
-{
-    free(v->fine);
-    free(v->coarse);
-    memset(v, 0, sizeof(*v));
-}
-
-// A file name worth pruning: NAME.hist with a valid service name; NAME is copied to stem.
-static bool prunable_name(const char *fname, char *stem, size_t stem_size)
-{
-    size_t len = strlen(fname), slen = strlen(HIST_SUFFIX);
-    if (len <= slen || len - slen >= stem_size || strcmp(fname + len - slen, HIST_SUFFIX) != 0) {
-        return false;
-    }
-    memcpy(stem, fname, len - slen);
-    stem[len - slen] = '\0';
-    return config_check_name(stem, NULL) == 0;
-}
-
-static bool name_kept(const char *stem, const char *const *keep, size_t nkeep)
-{
-    for (size_t i = 0; i < nkeep; i++) {
-        if (keep[i] != NULL && strcmp(keep[i], stem) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
-// Remove one entry if it is an old history file of a service not kept: 1, 0 or -errno.
-static int prune_one(int dfd, const char *fname, const char *const *keep, size_t nkeep,
-                     uint64_t retention_ms, uint64_t now_ms)
-{
-    char stem[SERVICE_NAME_MAX];
-    if (!prunable_name(fname, stem, sizeof(stem)) || name_kept(stem, keep, nkeep)) {
-        return 0;
-    }
-    struct stat st;
-    if (fstatat(dfd, fname, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-        return errno == ENOENT ? 0 : -errno;
-    }
-    if (!S_ISREG(st.st_mode) || st.st_mtim.tv_sec < 0) {
-        return 0;
-    }
-    uint64_t mtime_ms =
-            (uint64_t)st.st_mtim.tv_sec * 1000u + (uint64_t)st.st_mtim.tv_nsec / 1000000u;
-    if (now_ms <= mtime_ms || now_ms - mtime_ms <= retention_ms) {
-        return 0;
-    }
-    if (unlinkat(dfd, fname, 0) != 0) {
-        return errno == ENOENT ? 0 : -errno;
-    }
-    return 1;
-}
-
-int history_prune(const char *state_dir, const char *const *keep, size_t nkeep,
-                  uint64_t retention_s, uint64_t now_wall_ms)
-{
-    uint64_t retention_ms;
-    if (__builtin_mul_overflow(retention_s ? retention_s : HISTORY_RETENTION_S, (uint64_t)1000u,
-                               &retention_ms)) {
-        return 0; // a retention past 2^64 ms keeps everything
-    }
-    int dfd = hist_dir_open(state_dir, false);
-    if (dfd < 0) {
-        return dfd == -ENOENT ? 0 : dfd;
-    }
-    DIR *d = fdopendir(dfd);
-    if (d == NULL) {
-        int e = errno;
-        (void)close(dfd);
-        return -e;
-    }
-    int removed = 0, err = 0;
-    for (;;) {
-        errno = 0;
-        struct dirent *de = readdir(d);
-        if (de == NULL) {
-            err = err ? err : -errno;
-            break;
-        }
-        int rc = prune_one(dirfd(d), de->d_name, keep, nkeep, retention_ms, now_wall_ms);
-        if (rc < 0) {
-            err = err ? err : rc;
-        } else if (removed < INT32_MAX) {
-            removed += rc;
-        }
-    }
-    (void)closedir(d); // read-only directory stream
-    return err ? err : removed;
 }

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Unit tests of the history files: fixed size, ring wrap of both tiers, minute aggregates,
 // reopen and same-minute merge, corrupt files rebuilt, gaps, same-second and out-of-order
-// samples, clock steps, pruning, hostile names, the on-disk byte layout.
+// samples, clock steps, pruning, hostile names, the on-disk byte layout; damaged records
+// (random bytes, one flipped bit, forged values and times) dropped and counted, and a file cut
+// short while recording given its size back.
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -31,7 +33,7 @@
 #define DAY_MS (24ull * 3600u * 1000u)
 
 static_assert(sizeof(struct history) <= 256 + SERVICE_NAME_MAX, "struct history is small");
-static_assert(HISTORY_FILE_BYTES == 276608u, "128 + 3600 * 32 + 2880 * 56");
+static_assert(HISTORY_FILE_BYTES == 299648u, "128 + 3600 * 32 + 2880 * 64");
 
 struct fixture {
     char dir[64];
@@ -148,7 +150,6 @@ static void test_fine_ring_wraps(void **state)
         assert_int_equal(v.fine[i].mem_bytes, s * 4096u);
         assert_int_equal(v.fine[i].mem_peak_bytes, s * 4096u + 1);
         assert_int_equal(v.fine[i].pids, s % 1000u);
-        assert_int_equal(v.fine[i].pad, 0);
     }
     // 4100 s from a minute boundary: 68 full minutes and a 20 s one flushed by close.
     assert_int_equal(v.ncoarse, 69);
@@ -297,7 +298,7 @@ static uint32_t get_le32(const unsigned char *p)
 
 enum corruption {
     BAD_MAGIC,
-    BAD_VERSION,    // checksum made right: the version itself is checked
+    BAD_VERSION,    // version 1 (no record checksums), checksum made right: started afresh
     BAD_COUNT,      // a file of another build's geometry, checksum right
     BAD_FINE_NEXT,  // out of range, checksum right
     BAD_NEXT_VALID, // next != valid before the ring wrapped, checksum right
@@ -319,7 +320,7 @@ static void corrupt(const char *path, enum corruption c)
         hd[3] = 'X';
         break;
     case BAD_VERSION:
-        put_le32(hd + 8, 2);
+        put_le32(hd + 8, 1);
         break;
     case BAD_COUNT:
         put_le32(hd + 16, HISTORY_FINE_COUNT + 1);
@@ -682,7 +683,7 @@ static void test_disk_layout(void **state)
     assert_int_equal(pread(fd, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
     assert_int_equal(close(fd), 0);
     assert_memory_equal(buf, "WDNHIST1", 8);
-    assert_int_equal(get_le32(buf + 8), 1);             // version
+    assert_int_equal(get_le32(buf + 8), 2);             // version
     assert_int_equal(get_le32(buf + 16), 3600);         // fine count
     assert_int_equal(get_le32(buf + 20), 2880);         // coarse count
     assert_int_equal(get_le32(buf + 32), 1);            // fine next
@@ -699,9 +700,282 @@ static void test_disk_layout(void **state)
     const unsigned char mem[8] = {8, 7, 6, 5, 4, 3, 2, 1};
     assert_memory_equal(p + 8, mem, 8);
     assert_int_equal(get_le32(p + 24), 0x0a0b0c0d);
-    record_ok(&h, T0_MS + 1900, 1, 1, 1); // a merge rewrites a visible point: bracketed
+    assert_int_equal(get_le32(p + 28), fnv1a(p, 28)); // the point's checksum
+    record_ok(&h, T0_MS + 1900, 1, 1, 1);             // a merge rewrites a visible point: bracketed
     assert_int_equal(header_seq(path), 2);
     history_close(&h);
+}
+
+// Everything a loaded view holds is in range and in ring order (history.h's checks).
+static void assert_view_sane(const struct hist_view *v)
+{
+    uint64_t prev = 0;
+    for (size_t i = 0; i < v->nfine; i++) {
+        const struct hist_point *p = &v->fine[i];
+        assert_true(p->t_ms >= HISTORY_TIME_MIN_MS && p->t_ms % 1000u == 0);
+        assert_true(p->mem_bytes < HISTORY_MEM_MAX_BYTES);
+        assert_true(p->mem_peak_bytes < HISTORY_MEM_MAX_BYTES);
+        assert_true(p->pids <= HISTORY_PIDS_MAX);
+        assert_true(prev == 0 || p->t_ms > prev || prev - p->t_ms >= HISTORY_STEP_BACK_S * 1000u);
+        prev = p->t_ms;
+    }
+    prev = 0;
+    for (size_t i = 0; i < v->ncoarse; i++) {
+        const struct hist_minute *m = &v->coarse[i];
+        assert_true(m->t_ms >= HISTORY_TIME_MIN_MS && m->t_ms % 60000u == 0);
+        assert_true(m->mem_min_bytes <= m->mem_avg_bytes && m->mem_avg_bytes <= m->mem_max_bytes);
+        assert_true(m->mem_max_bytes < HISTORY_MEM_MAX_BYTES);
+        assert_true(m->mem_peak_max_bytes < HISTORY_MEM_MAX_BYTES);
+        assert_true(m->pids_min <= m->pids_avg && m->pids_avg <= m->pids_max);
+        assert_true(m->pids_max <= HISTORY_PIDS_MAX && m->samples > 0);
+        assert_true(prev == 0 || m->t_ms > prev || prev - m->t_ms >= HISTORY_STEP_BACK_S * 1000u);
+        prev = m->t_ms;
+    }
+}
+
+#define FINE_AT(slot)   (HISTORY_HEADER_BYTES + (size_t)(slot)*HISTORY_POINT_BYTES)
+#define COARSE_AT(slot) (FINE_AT(HISTORY_FINE_COUNT) + (size_t)(slot)*HISTORY_MINUTE_BYTES)
+
+// 600 s from T0: 600 points in slots 0..599 and 10 minutes (the last flushed by close).
+static void make_600(const struct fixture *f)
+{
+    struct history h;
+    assert_int_equal(history_open(&h, f->dir, "api"), 0);
+    record_seconds(&h, 0, 600);
+    history_close(&h);
+}
+
+static void file_bytes(const char *path, unsigned char *buf, bool write)
+{
+    int fd = open(path, write ? O_WRONLY : O_RDONLY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    ssize_t n =
+            write ? pwrite(fd, buf, HISTORY_FILE_BYTES, 0) : pread(fd, buf, HISTORY_FILE_BYTES, 0);
+    assert_int_equal(n, (ssize_t)HISTORY_FILE_BYTES);
+    assert_int_equal(close(fd), 0);
+}
+
+// Random bytes over random spans of the rings (dd conv=notrunc while running, issue 12):
+// nothing out of range comes back, and what is missing is exactly what was counted.
+static void test_random_bytes_dropped(void **state)
+{
+    struct fixture *f = *state;
+    char path[PATH_MAX];
+    hist_path(path, sizeof(path), f->dir, "api");
+    make_600(f);
+    unsigned char *clean = malloc(HISTORY_FILE_BYTES), *buf = malloc(HISTORY_FILE_BYTES);
+    assert_non_null(clean);
+    assert_non_null(buf);
+    file_bytes(path, clean, false);
+    srandom(12);
+    for (int round = 0; round < 200; round++) {
+        memcpy(buf, clean, HISTORY_FILE_BYTES);
+        size_t off = HISTORY_HEADER_BYTES + (size_t)random() % (COARSE_AT(12) - 128);
+        size_t len = 1 + (size_t)random() % 4096;
+        len = off + len > HISTORY_FILE_BYTES ? HISTORY_FILE_BYTES - off : len;
+        for (size_t i = 0; i < len; i++) {
+            buf[off + i] = (unsigned char)random();
+        }
+        struct hist_view v;
+        assert_int_equal(history_parse(buf, HISTORY_FILE_BYTES, "api", T0_MS + DAY_MS, &v), 0);
+        assert_view_sane(&v);
+        assert_int_equal(v.nfine + v.ncoarse + v.dropped_records, 610);
+        history_view_free(&v);
+    }
+    // The example in the issue, through the file: 100 points and 3 minutes scribbled over.
+    memcpy(buf, clean, HISTORY_FILE_BYTES);
+    for (size_t i = FINE_AT(100); i < FINE_AT(200); i++) {
+        buf[i] = (unsigned char)random();
+    }
+    for (size_t i = COARSE_AT(2); i < COARSE_AT(5); i++) {
+        buf[i] = (unsigned char)random();
+    }
+    file_bytes(path, buf, true);
+    struct hist_view v;
+    assert_int_equal(history_load(f->dir, "api", &v), 0);
+    assert_view_sane(&v);
+    assert_int_equal(v.nfine, 500);
+    assert_int_equal(v.ncoarse, 7);
+    assert_int_equal(v.dropped_records, 103);
+    assert_int_equal(v.fine[99].t_ms + 101000u, v.fine[100].t_ms); // a gap where they were
+    history_view_free(&v);
+    // The writer goes on with the file as it is (not rebuilt) and readers keep dropping.
+    struct history h;
+    assert_int_equal(history_open(&h, f->dir, "api"), 0);
+    assert_false(h.recreated);
+    record_seconds(&h, 600, 10);
+    history_close(&h);
+    assert_int_equal(history_load(f->dir, "api", &v), 0);
+    assert_int_equal(v.nfine, 510);
+    assert_int_equal(v.dropped_records, 103);
+    history_view_free(&v);
+    free(clean);
+    free(buf);
+}
+
+// One flipped bit anywhere in a point or a minute drops that record and only it.
+static void test_flipped_bit(void **state)
+{
+    struct fixture *f = *state;
+    char path[PATH_MAX];
+    hist_path(path, sizeof(path), f->dir, "api");
+    make_600(f);
+    unsigned char *buf = malloc(HISTORY_FILE_BYTES);
+    assert_non_null(buf);
+    file_bytes(path, buf, false);
+    const size_t recs[] = {FINE_AT(5), COARSE_AT(3)};
+    const size_t sizes[] = {HISTORY_POINT_BYTES, HISTORY_MINUTE_BYTES};
+    for (size_t r = 0; r < 2; r++) {
+        for (size_t bit = 0; bit < sizes[r] * 8; bit++) {
+            buf[recs[r] + bit / 8] ^= (unsigned char)(1u << (bit % 8));
+            struct hist_view v;
+            assert_int_equal(history_parse(buf, HISTORY_FILE_BYTES, "api", 0, &v), 0);
+            assert_int_equal(v.dropped_records, 1);
+            assert_int_equal(v.nfine, r == 0 ? 599 : 600);
+            assert_int_equal(v.ncoarse, r == 0 ? 10 : 9);
+            assert_view_sane(&v);
+            history_view_free(&v);
+            buf[recs[r] + bit / 8] ^= (unsigned char)(1u << (bit % 8));
+        }
+    }
+    free(buf);
+}
+
+static uint64_t get_le64(const unsigned char *p)
+{
+    return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
+}
+
+static void put_le64(unsigned char *p, uint64_t v)
+{
+    put_le32(p, (uint32_t)v);
+    put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
+// Rewrite a field of a record and make its checksum right again: a forgery the checksum
+// cannot catch, which the range and order checks must.
+static void forge(unsigned char *buf, size_t rec, size_t rec_bytes, size_t field, uint64_t value,
+                  bool wide)
+{
+    if (wide) {
+        put_le64(buf + rec + field, value);
+    } else {
+        put_le32(buf + rec + field, (uint32_t)value);
+    }
+    put_le32(buf + rec + rec_bytes - 4, fnv1a(buf + rec, rec_bytes - 4));
+}
+
+static size_t parse_dropped(const unsigned char *buf, uint64_t now_ms)
+{
+    struct hist_view v;
+    assert_int_equal(history_parse(buf, HISTORY_FILE_BYTES, "api", now_ms, &v), 0);
+    assert_view_sane(&v);
+    size_t dropped = v.dropped_records;
+    history_view_free(&v);
+    return dropped;
+}
+
+static void test_forged_values_and_times(void **state)
+{
+    struct fixture *f = *state;
+    char path[PATH_MAX];
+    hist_path(path, sizeof(path), f->dir, "api");
+    make_600(f);
+    unsigned char *clean = malloc(HISTORY_FILE_BYTES), *buf = malloc(HISTORY_FILE_BYTES);
+    assert_non_null(clean);
+    assert_non_null(buf);
+    file_bytes(path, clean, false);
+    uint64_t now = T0_MS + 600000u, t50 = get_le64(clean + FINE_AT(50));
+    struct {
+        size_t rec, bytes, field;
+        uint64_t value;
+        bool wide;
+        size_t dropped;
+    } cases[] = {
+            {FINE_AT(50), HISTORY_POINT_BYTES, 8, HISTORY_MEM_MAX_BYTES, true, 1},
+            {FINE_AT(50), HISTORY_POINT_BYTES, 8, HISTORY_MEM_MAX_BYTES - 1, true, 0},
+            {FINE_AT(50), HISTORY_POINT_BYTES, 16, UINT64_MAX, true, 1}, // a "negative" peak
+            {FINE_AT(50), HISTORY_POINT_BYTES, 24, HISTORY_PIDS_MAX + 1u, false, 1},
+            {FINE_AT(50), HISTORY_POINT_BYTES, 24, HISTORY_PIDS_MAX, false, 0},
+            {FINE_AT(50), HISTORY_POINT_BYTES, 0, t50 + 1, true, 1},              // not on a second
+            {FINE_AT(50), HISTORY_POINT_BYTES, 0, t50 - 10000u, true, 1},         // 10 s back
+            {FINE_AT(50), HISTORY_POINT_BYTES, 0, t50 - 1000u, true, 1},          // same as before
+            {FINE_AT(50), HISTORY_POINT_BYTES, 0, t50 - 600000u, true, 0},        // a clock step
+            {FINE_AT(50), HISTORY_POINT_BYTES, 0, now + DAY_MS + 1000u, true, 1}, // future
+            {FINE_AT(50), HISTORY_POINT_BYTES, 0, HISTORY_TIME_MIN_MS - 1000u, true, 1},
+            {FINE_AT(599), HISTORY_POINT_BYTES, 0, now + 3600000u, true, 0},  // clock ahead
+            {COARSE_AT(3), HISTORY_MINUTE_BYTES, 8, 1ull << 40, true, 1},     // min > avg
+            {COARSE_AT(3), HISTORY_MINUTE_BYTES, 24, 1ull << 62, true, 1},    // max
+            {COARSE_AT(3), HISTORY_MINUTE_BYTES, 32, 1ull << 55, true, 1},    // peak
+            {COARSE_AT(3), HISTORY_MINUTE_BYTES, 48, 0, false, 1},            // pids_avg < min
+            {COARSE_AT(3), HISTORY_MINUTE_BYTES, 52, 0, false, 1},            // no samples
+            {COARSE_AT(3), HISTORY_MINUTE_BYTES, 56, 1, false, 1},            // reserved
+            {COARSE_AT(3), HISTORY_MINUTE_BYTES, 0, T0_MS + 60000u, true, 1}, // minute 1 again
+            {COARSE_AT(3), HISTORY_MINUTE_BYTES, 0, T0_MS + 3 * 60000u + 1000, true, 1},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        memcpy(buf, clean, HISTORY_FILE_BYTES);
+        forge(buf, cases[i].rec, cases[i].bytes, cases[i].field, cases[i].value, cases[i].wide);
+        if (parse_dropped(buf, now) != cases[i].dropped) {
+            print_message("case %zu\n", i);
+        }
+        assert_int_equal(parse_dropped(buf, now), cases[i].dropped);
+    }
+    // A time far ahead drops only itself: the order is kept from the last record kept.
+    memcpy(buf, clean, HISTORY_FILE_BYTES);
+    forge(buf, FINE_AT(50), HISTORY_POINT_BYTES, 0, now + 30 * DAY_MS, true);
+    assert_int_equal(parse_dropped(buf, now), 1);
+    assert_int_equal(parse_dropped(buf, 0), 0); // no clock: no ceiling, and a 9 min step back
+    free(clean);
+    free(buf);
+}
+
+// A file cut short while recording (truncate -s) is given its size and header back within
+// HISTORY_SIZE_CHECK_S; readers refuse it until then, and count what the cut took after.
+static void test_truncated_while_recording(void **state)
+{
+    struct fixture *f = *state;
+    char path[PATH_MAX];
+    hist_path(path, sizeof(path), f->dir, "api");
+    const off_t cuts[] = {1000, 0, HISTORY_FILE_BYTES - 1};
+    for (size_t c = 0; c < sizeof(cuts) / sizeof(cuts[0]); c++) {
+        struct history h;
+        assert_int_equal(history_open(&h, f->dir, "api"), 0);
+        record_seconds(&h, 0, 95); // the size is checked at 0, 10, ... 90 s
+        assert_int_equal(truncate(path, cuts[c]), 0);
+        record_seconds(&h, 95, 1); // a pwrite past the cut: sparse, at a wrong size
+        struct hist_view v;
+        assert_int_equal(history_load(f->dir, "api", &v), -EBADMSG);
+        assert_int_equal(h.repair_count, 0);
+        record_seconds(&h, 96, 25); // checked at 100 s
+        assert_int_equal(h.repair_count, 1);
+        assert_int_equal(path_size(path), (off_t)HISTORY_FILE_BYTES);
+        assert_int_equal(history_load(f->dir, "api", &v), 0);
+        assert_view_sane(&v);
+        assert_true(v.dropped_records > 0 || cuts[c] == HISTORY_FILE_BYTES - 1);
+        assert_int_equal(v.nfine + v.ncoarse + v.dropped_records, 121 + 2);
+        assert_int_equal(v.fine[v.nfine - 1].t_ms, T0_MS + 120000u);
+        history_view_free(&v);
+        history_close(&h);
+        assert_int_equal(history_load(f->dir, "api", &v), 0);
+        assert_int_equal(v.ncoarse, 3 - (cuts[c] < (off_t)COARSE_AT(1)));
+        history_view_free(&v);
+        assert_int_equal(unlink(path), 0);
+    }
+}
+
+// The loader of external bytes is pure: hostile lengths and headers, never a crash.
+static void test_parse_bad_buffers(void **state)
+{
+    (void)state;
+    unsigned char small[HISTORY_HEADER_BYTES] = {0};
+    struct hist_view v;
+    assert_int_equal(history_parse(small, sizeof(small), NULL, 0, &v), -EBADMSG);
+    assert_null(v.fine);
+    unsigned char *zero = calloc(1, HISTORY_FILE_BYTES);
+    assert_non_null(zero);
+    assert_int_equal(history_parse(zero, HISTORY_FILE_BYTES, NULL, 0, &v), -EBADMSG);
+    free(zero);
 }
 
 int main(void)
@@ -723,6 +997,11 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
             cmocka_unit_test_setup_teardown(test_bad_names_and_states, setup, teardown),
             cmocka_unit_test_setup_teardown(test_disk_layout, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_random_bytes_dropped, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_flipped_bit, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_forged_values_and_times, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_truncated_while_recording, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_parse_bad_buffers, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
