@@ -130,6 +130,7 @@ vm: deps
 test: deps
 	$(MAKE) all unit integration
 	$(MAKE) san-test
+	$(MAKE) fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
 	$(MAKE) vm
 
 demo: deps all
@@ -151,8 +152,11 @@ check-headers:
 tidy:
 	clang-tidy src/*.c -- -std=gnu11 -D_GNU_SOURCE -Isrc
 
-# libFuzzer targets: fuzz/fuzz_NAME.c with its corpus in fuzz/corpus/NAME/.
+# libFuzzer targets: fuzz/fuzz_NAME.c with its seed corpus in fuzz/corpus/NAME/ (read, never
+# written: what a run finds goes to build-fuzz/corpus/NAME/). A crash fails the target.
+# `make test` runs each for TEST_FUZZ_SECONDS.
 FUZZ_SECONDS ?= 30
+TEST_FUZZ_SECONDS ?= 10
 FUZZ_SRCS := $(filter-out src/main.c,$(SRCS))
 fuzz:
 	@dpkg-query -W -f='$${Status}' libclang-rt-14-dev 2>/dev/null | grep -q 'ok installed' || \
@@ -161,8 +165,11 @@ fuzz:
 	@set -e; for f in fuzz/fuzz_*.c; do n=$$(basename $$f .c); c=$${n#fuzz_}; \
 		clang -g -O1 -std=gnu11 -D_GNU_SOURCE -DWARDEN_VERSION='"fuzz"' -Isrc \
 			-fsanitize=fuzzer,address,undefined -o build-fuzz/$$n $$f $(FUZZ_SRCS) -linih -ljansson; \
-		mkdir -p fuzz/corpus/$$c; echo "== $$n ($(FUZZ_SECONDS) s)"; \
-		build-fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 fuzz/corpus/$$c 2>&1 | tail -n 2; done
+		mkdir -p fuzz/corpus/$$c build-fuzz/corpus/$$c; echo "== $$n ($(FUZZ_SECONDS) s)"; \
+		build-fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
+			build-fuzz/corpus/$$c fuzz/corpus/$$c > build-fuzz/$$n.log 2>&1 || \
+			{ tail -n 40 build-fuzz/$$n.log; echo "fuzz: $$n failed"; exit 1; }; \
+		tail -n 2 build-fuzz/$$n.log; done
 
 # Unit tests under valgrind (the integration tier runs under ASan with SAN=1).
 valgrind: $(UNIT_BINS)
