@@ -16,7 +16,7 @@ done
 [ "$(id -u)" = 0 ] || skip "needs root (cgroups)"
 # An ASan build's RSS grows with its quarantine (up to 256 MB of freed memory kept back),
 # so there only the fds, the shutdown and the sanitizer reports are checked.
-if grep -q 'AddressSanitizer' "$WARDEN" 2>/dev/null; then
+if grep -q -a '__asan_init' "$WARDEN" 2>/dev/null; then
     export SOAK_RSS_TOL_KB=1048576
     log "ASan build: RSS not compared"
 fi
