@@ -15,10 +15,11 @@
     1024u /* config, state_dir and socket paths incl. NUL: ample, and a                            \
              short path in a PATH_MAX array pins a page (bench rss) */
 
-#define JOURNAL_SEGMENT_BYTES (1u << 20) /* bytes per journal segment */
-#define JOURNAL_SEGMENT_COUNT 8u         /* segments kept: the journal takes <= 8 MiB */
-#define JOURNAL_LINE_MAX      4096u      /* bytes of one event line incl. newline */
-#define JOURNAL_SYNC_MS       1000u      /* fsync debounce for ordinary events */
+#define JOURNAL_SEGMENT_BYTES (1u << 20)  /* bytes per journal segment */
+#define JOURNAL_SEGMENT_COUNT 8u          /* segments kept: the journal takes <= 8 MiB */
+#define JOURNAL_LINE_MAX      4096u       /* bytes of one event line incl. newline */
+#define JOURNAL_SYNC_MS       1000u       /* fsync debounce for ordinary events */
+#define JOURNAL_SPILL_BYTES   (64u << 10) /* events held in memory while the disk is full */
 
 #define CONTROL_CLIENTS_MAX  16u          /* concurrent control connections */
 #define CONTROL_REQUEST_MAX  4096u        /* bytes of one request line */
@@ -51,11 +52,13 @@
 #define FORK_RATE_WINDOW_MS        1000u /* fork_rate counts growth within this window... */
 #define FORK_RATE_POINTS           16u   /* ...from this many pids points, one per 1/16 of it */
 #define SNAPSHOT_PIDS_MAX          8192u /* processes read for a process-tree snapshot */
-#define SNAPSHOT_GROUPS_MAX        64u   /* distinct (command, parent) pairs counted */
-#define SNAPSHOT_TOP               5u    /* pairs reported */
-#define LEAK_POINTS                60u   /* minima kept for the trend (one per LEAK_WINDOW) */
-#define LEAK_WINDOW_SAMPLES        10u   /* 1 s samples per minimum: a 10 s window */
-#define GROWTH_POINTS              8u    /* 1 s points kept per instance for its growth */
+#define ESCAPE_TREE_MAX            256u /* processes of an escaped main process's tree moved back */
+#define ESCAPE_CHECK_TICKS         10u  /* 1 s ticks between escape checks at a steady task count */
+#define SNAPSHOT_GROUPS_MAX        64u  /* distinct (command, parent) pairs counted */
+#define SNAPSHOT_TOP               5u   /* pairs reported */
+#define LEAK_POINTS                60u  /* minima kept for the trend (one per LEAK_WINDOW) */
+#define LEAK_WINDOW_SAMPLES        10u  /* 1 s samples per minimum: a 10 s window */
+#define GROWTH_POINTS              8u   /* 1 s points kept per instance for its growth */
 #define LEAK_RUNS                                                                                  \
     3u /* instances in a row ended by memory, each growing                                         \
           at a like rate, make a leak across instances */

@@ -16,6 +16,7 @@
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -635,6 +636,48 @@ static int make_room(struct journal *j, size_t len)
     return 0;
 }
 
+// Keep a line whose write failed (seq given: the journal stays in order). false: no room.
+static bool hold(struct journal *j, const char *line, size_t len)
+{
+    if (!j->spill) {
+        j->spill = malloc(JOURNAL_SPILL_BYTES);
+    }
+    if (!j->spill || j->spill_len + len > JOURNAL_SPILL_BYTES) {
+        j->dropped_count++;
+        return false;
+    }
+    memcpy(j->spill + j->spill_len, line, len);
+    j->spill_len += (uint32_t)len;
+    j->spill_lines++;
+    j->spilled_count++;
+    return true;
+}
+
+int journal_flush(struct journal *j)
+{
+    uint32_t off = 0;
+    int rc = 0;
+    while (off < j->spill_len) {
+        const char *nl = memchr(j->spill + off, '\n', j->spill_len - off);
+        size_t len = nl ? (size_t)(nl - (j->spill + off)) + 1 : j->spill_len - off;
+        rc = make_room(j, len);
+        if (rc == 0) {
+            rc = write_line(j, j->spill + off, len);
+        }
+        if (rc != 0) {
+            break;
+        }
+        off += (uint32_t)len;
+        j->spill_lines--;
+        j->dirty = true;
+    }
+    if (off > 0) {
+        memmove(j->spill, j->spill + off, j->spill_len - off);
+        j->spill_len -= off;
+    }
+    return rc;
+}
+
 int journal_append(struct journal *j, json_t *ev, bool urgent)
 {
     char line[JOURNAL_LINE_MAX]; // one event line incl. '\n' (bounds.h)
@@ -650,6 +693,10 @@ int journal_append(struct journal *j, json_t *ev, bool urgent)
     if (rc == 0) {
         rc = build_line(j, ev, ts, line, &len);
     }
+    bool built = rc == 0;
+    if (rc == 0 && j->spill_len > 0) {
+        rc = journal_flush(j); // what is held goes first: the journal stays in seq order
+    }
     if (rc == 0) {
         rc = make_room(j, len);
     }
@@ -663,6 +710,9 @@ int journal_append(struct journal *j, json_t *ev, bool urgent)
         if (urgent) {
             rc = journal_sync(j);
         }
+    } else if (built && hold(j, line, len)) {
+        j->next_seq++; // written later, with this seq
+        j->appended_count++;
     }
     if (rc != 0) {
         j->write_error_count++;
@@ -684,6 +734,13 @@ int journal_sync(struct journal *j)
 
 void journal_close(struct journal *j)
 {
+    if (j->spill_len > 0 && j->dir_fd >= 0) {
+        (void)journal_flush(j);
+    }
+    j->dropped_count += j->spill_lines; // what the disk still refused is lost now
+    j->spill_lines = j->spill_len = 0;
+    free(j->spill);
+    j->spill = NULL;
     (void)journal_sync(j);
     if (j->fd >= 0) {
         (void)close(j->fd);

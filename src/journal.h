@@ -37,6 +37,15 @@ struct journal {
     uint64_t write_error_count; /* failed writes (the event is lost; counted) */
     uint64_t reopened_count;    /* segments found deleted under warden, and made again */
     uint64_t repaired_bytes;    /* torn tail bytes cut at open */
+    /* events whose write failed (a full disk, a quota, EIO): held in memory in order, seq
+     * and time already given, and written before anything newer once the disk takes them
+     * again (the next append, or journal_flush); at most JOURNAL_SPILL_BYTES, the newer
+     * ones beyond it are lost and counted. Allocated on the first failure only. */
+    char *spill;
+    uint32_t spill_len;     /* bytes held */
+    uint32_t spill_lines;   /* events held */
+    uint64_t spilled_count; /* events that were held (written later, or still held) */
+    uint64_t dropped_count; /* events lost: the hold was full, or warden exited with it */
 };
 
 /* Open (creating when missing) the journal in o->dir: find the newest segment, cut a torn
@@ -59,6 +68,9 @@ int journal_append(struct journal *j, json_t *ev, bool urgent);
  * time warden prints compares as text. 0 or -EOVERFLOW (year > 9999, or buf too small). */
 int journal_format_time(uint64_t ms, char *buf, size_t size);
 
+/* Write the held events (see spill), oldest first. 0 when none is left, or -errno (they
+ * stay held). The supervisor calls it each second while any are held. */
+int journal_flush(struct journal *j);
 /* fdatasync the current segment if dirty. 0 or -errno. */
 int journal_sync(struct journal *j);
 

@@ -10,7 +10,9 @@
  *   warden_start_time_seconds                     gauge    warden's start, Unix time
  *   warden_resident_memory_bytes                  gauge    warden's own RSS
  *   warden_journal_events_total                   counter  events appended to the journal
- *   warden_journal_write_errors_total             counter  journal appends that failed
+ *   warden_journal_write_errors_total             counter  journal writes that failed
+ *   warden_journal_held_events                    gauge    events held in memory, disk full
+ *   warden_journal_dropped_events_total           counter  events lost: the hold was full
  *   warden_metrics_requests_total                 counter  HTTP requests answered
  *   warden_metrics_rejected_connections_total     counter  connections closed at the cap or
  *                                                          at the request deadline
@@ -45,6 +47,8 @@
  *   warden_service_daemonized_total{service}      counter  instances whose main process exited
  *                                                          leaving processes in the cgroup (a
  *                                                          daemon that forked away)
+ *   warden_service_escapes_total{service}         counter  times the main process was found
+ *                                                          outside the service's cgroup
  *   warden_service_memory_restarts_total{service} counter  restarts at memory_restart
  *   warden_service_process_storms_total{service}  counter  process storms stopped
  *   warden_service_log_dropped_lines_total{service} counter output lines dropped by the
@@ -97,6 +101,7 @@ struct metrics_service {
     uint64_t oom_kills_total;
     uint64_t runtime_ooms_total; /* instances ended by their runtime's own OOM death */
     uint64_t daemonized_total;   /* instances whose main process left processes behind */
+    uint64_t escapes_total;      /* times the main process was found outside the cgroup */
     uint64_t memory_restarts_total;
     uint64_t process_storms_total;
     uint64_t exits_total;
@@ -120,11 +125,13 @@ struct metrics_snapshot {
     uint64_t warden_rss_bytes;
     uint64_t journal_events_total;
     uint64_t journal_write_errors_total;
-    uint64_t metrics_requests_total;  /* from metrics_server_requests, 0 without a server */
-    uint64_t metrics_rejected_total;  /* from metrics_server_rejected */
-    double warden_start_time_seconds; /* Unix time, e.g. clock_wall_ms() / 1000.0 at start */
-    const char *version;              /* WARDEN_VERSION */
-    const char *cgroup_mode;          /* "v2", "hybrid", "v1" or "none" */
+    uint64_t journal_held_events;          /* held in memory while the disk refuses them */
+    uint64_t journal_dropped_events_total; /* lost: the hold was full */
+    uint64_t metrics_requests_total;       /* from metrics_server_requests, 0 without a server */
+    uint64_t metrics_rejected_total;       /* from metrics_server_rejected */
+    double warden_start_time_seconds;      /* Unix time, e.g. clock_wall_ms() / 1000.0 at start */
+    const char *version;                   /* WARDEN_VERSION */
+    const char *cgroup_mode;               /* "v2", "hybrid", "v1" or "none" */
 };
 
 /* Write the exposition text of s into buf (size bytes, NUL-terminated on success). Pure:

@@ -38,7 +38,7 @@ static void on_history_tick(struct loop *loop, int fd, uint32_t events, void *ct
             continue; // not running: a gap, not a zero
         }
         if (svc->pid > 0) {
-            service_tick(svc, mem); // the instance's growth; the end of a crash loop
+            service_tick(svc, mem, pids); // the instance's growth; the end of a crash loop
         }
         if (svc->hist.fd < 0) {
             continue;
@@ -49,6 +49,7 @@ static void on_history_tick(struct loop *loop, int fd, uint32_t events, void *ct
         (void)history_record(&svc->hist, wall, mem, peak,
                              pids > UINT32_MAX ? UINT32_MAX : (uint32_t)pids);
     }
+    sup_journal_retry(sup);
     (void)timer_arm_ms(fd, HISTORY_TICK_MS);
 }
 
@@ -247,6 +248,7 @@ static void service_figures(struct service *svc, struct metrics_service *m)
             .oom_kills_total = svc->oom_kills_total,
             .runtime_ooms_total = svc->runtime_oom_total,
             .daemonized_total = svc->daemonized_total,
+            .escapes_total = svc->escapes_total,
             .memory_restarts_total = g->memory_restart_count,
             .process_storms_total = g->storm_count,
             .exits_total = svc->starts - (svc->pid > 0 ? 1 : 0),
@@ -291,6 +293,8 @@ int observe_metrics_text(struct supervisor *sup, char *buf, size_t size)
             .nservices = n,
             .journal_events_total = sup->journal_ok ? sup->journal.appended_count : 0,
             .journal_write_errors_total = sup->journal_errors,
+            .journal_held_events = sup->journal_ok ? sup->journal.spill_lines : 0,
+            .journal_dropped_events_total = sup->journal_ok ? sup->journal.dropped_count : 0,
             .warden_start_time_seconds = (double)sup->start_wall_ms / 1000.0,
             .version = WARDEN_VERSION,
             .cgroup_mode = cgroup_kind_name(sup->cgs.kind),

@@ -234,6 +234,8 @@ static void do_spawn(struct service *svc)
     growth_reset(&svc->growth);
     svc->heap_cap_bytes = service_heap_cap_usage(svc);
     svc->inst_memstat_usage = 0;
+    svc->escape_pids = UINT64_MAX; // the first tick checks
+    svc->escape_ticks = 0;
     set_state(svc, SVC_STARTING);
     guard_start(svc);
     sup_event(sup, svc, "start",
@@ -249,6 +251,7 @@ static void begin_drain(struct service *svc, int sig, const char *reason)
     service_overlap_stop(svc); // an old instance beside this one stops too
     svc->stop_requested = true;
     svc->stop_reason = reason;
+    service_check_escape(svc, "stop"); // what left the cgroup goes back into it, then stops
     service_signal(svc, sig);
     (void)timer_arm_ms(svc->timer_fd, svc->cfg->drain_ms ? svc->cfg->drain_ms : 1);
     set_state(svc, SVC_DRAINING);

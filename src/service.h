@@ -72,6 +72,9 @@ struct service {
                                     it holds while a brief instance runs) */
     uint64_t runtime_oom_total;  /* instances ended by their runtime's own out-of-memory death */
     uint64_t daemonized_total;   /* instances whose main process exited leaving processes behind */
+    uint64_t escapes_total;      /* times the main process was found outside its cgroup */
+    uint64_t escape_pids;        /* the task count at the last escape check, and the ticks */
+    unsigned escape_ticks;       /* since: checked when it changes, else every 10 s */
     bool deterministic;          /* the crash loop's last failures are alike and quick */
     struct growth growth;        /* this instance's 1 s memory points (growth.h) */
     struct growth_runs mem_runs; /* the newest instances ended by memory, growing linearly */
@@ -148,8 +151,9 @@ void service_fini(struct service *svc);
 /* The state machine: every (state, event) pair is handled here. */
 void service_handle(struct service *svc, enum svc_event ev);
 
-/* The 1 s tick of a live instance with its memory usage (observe.c's history tick). */
-void service_tick(struct service *svc, uint64_t mem_bytes);
+/* The 1 s tick of a live instance with its memory usage and task count (observe.c's history
+ * tick). */
+void service_tick(struct service *svc, uint64_t mem_bytes, uint64_t pids);
 
 /* Called by the reaper when svc's main pid was reaped. */
 void service_reaped(struct service *svc, int wait_status);

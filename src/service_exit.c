@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "growth.h"
 #include "guard.h"
 #include "log.h"
@@ -116,8 +117,34 @@ void service_track_growth(struct service *svc)
 
 /* The 1 s tick of a live instance (observe.c): its growth, and the end of a crash loop once
  * an instance has stayed up for stable_after. */
-void service_tick(struct service *svc, uint64_t mem_bytes)
+void service_check_escape(struct service *svc, const char *when)
 {
+    struct escape e;
+    if (svc->pid <= 0 || escape_check(&svc->sup->cgs, &svc->cg, svc->pid, "/proc", &e) != 1) {
+        return;
+    }
+    svc->escapes_total++;
+    json_t *ev = json_pack("{s:i, s:s, s:s, s:s, s:I, s:I}", "pid", (int)svc->pid, "command",
+                           e.command, "where", e.where, "found_at", when, "moved_back",
+                           (json_int_t)e.moved, "killed", (json_int_t)e.killed);
+    if (e.move_errno) {
+        (void)json_object_set_new(ev, "move_error", json_string(strerror(e.move_errno)));
+    }
+    if (e.truncated) {
+        (void)json_object_set_new(ev, "tree_truncated_at", json_integer(ESCAPE_TREE_MAX));
+    }
+    sup_event(svc->sup, svc, "escaped", ev, true);
+}
+
+void service_tick(struct service *svc, uint64_t mem_bytes, uint64_t pids)
+{
+    // The main process leaving takes one task out of the count; a change is the cue, and a
+    // check every ESCAPE_CHECK_TICKS the backstop (an exit and a fork in the same second).
+    if (pids != svc->escape_pids || ++svc->escape_ticks >= ESCAPE_CHECK_TICKS) {
+        svc->escape_pids = pids;
+        svc->escape_ticks = 0;
+        service_check_escape(svc, "tick");
+    }
     uint64_t up = clock_mono_ms() - svc->start_mono_ms;
     growth_add(&svc->growth, up, mem_bytes);
     // memory.stat at the instance's highest usage so far: one read a second while it grows

@@ -40,6 +40,9 @@ void service_record_exit(struct service *svc, const struct exit_facts *f, uint64
 uint64_t service_name_left(struct service *svc, uint64_t tasks);
 void service_track_growth(struct service *svc);
 uint64_t service_heap_cap_usage(const struct service *svc);
+// service_exit.c: the main process is outside its cgroup? Then it and its tree are moved
+// back (or killed) and an `escaped` event says so (escape.h). when: "tick" or "stop".
+void service_check_escape(struct service *svc, const char *when);
 // service.c: an instance could not be started (what: the step, err: why): recorded as an
 // exec-failed exit and handed to the restart policy.
 void service_start_failed(struct service *svc, const char *what, int err);

@@ -70,6 +70,9 @@ json_t *service_status_json(struct service *svc)
     // a condition of the service, not a state: it holds while a brief instance runs, until
     // one has stayed up for stable_after
     (void)json_object_set_new(o, "crash_looping", json_boolean(svc->crashloop));
+    if (svc->escapes_total) { // its main process was found outside the cgroup (escape.h)
+        (void)json_object_set_new(o, "escapes", json_integer((json_int_t)svc->escapes_total));
+    }
     if (svc->crashloop) {
         (void)json_object_set_new(o, "deterministic", json_boolean(svc->deterministic));
     }

@@ -45,9 +45,29 @@ static void journal_fail(struct supervisor *sup, int rc)
 {
     // rate-limit: one line for the first error and then every 1000th
     if (sup->journal_errors++ % 1000 == 0) {
-        log_warnx("unable to write the journal in %s: %s (%llu errors so far; events are "
-                  "still logged here)",
-                  sup->journal.dir, strerror(-rc), (unsigned long long)sup->journal_errors);
+        log_warnx("unable to write the journal in %s: %s (%llu errors so far; %u events held "
+                  "in memory until it can, %llu lost; events are still logged here)",
+                  sup->journal.dir, strerror(-rc), (unsigned long long)sup->journal_errors,
+                  sup->journal.spill_lines, (unsigned long long)sup->journal.dropped_count);
+    }
+}
+
+static void note_written(struct supervisor *sup, unsigned held)
+{
+    if (held > 0 && sup->journal.spill_lines == 0) {
+        log_info("journal in %s writable again: %u held events written", sup->journal.dir, held);
+    }
+}
+
+void sup_journal_retry(struct supervisor *sup)
+{
+    if (!sup->journal_ok || sup->journal.spill_len == 0) {
+        return;
+    }
+    unsigned held = sup->journal.spill_lines;
+    if (journal_flush(&sup->journal) == 0) {
+        note_written(sup, held);
+        (void)journal_sync(&sup->journal);
     }
 }
 
@@ -64,12 +84,16 @@ void sup_event(struct supervisor *sup, const struct service *svc, const char *ty
         json_decref(fields);
     }
     if (sup->journal_ok) {
+        unsigned held = sup->journal.spill_lines;
         int rc = journal_append(&sup->journal, ev, urgent);
         if (rc < 0) {
             journal_fail(sup, rc);
-        } else if (!urgent && !sup->journal_timer_armed) {
-            (void)timer_arm_ms(sup->journal_timer, JOURNAL_SYNC_MS);
-            sup->journal_timer_armed = true;
+        } else {
+            note_written(sup, held);
+            if (!urgent && !sup->journal_timer_armed) {
+                (void)timer_arm_ms(sup->journal_timer, JOURNAL_SYNC_MS);
+                sup->journal_timer_armed = true;
+            }
         }
     }
     json_decref(ev);
@@ -657,7 +681,13 @@ int sup_run(struct supervisor *sup)
         control_close(&sup->ctl);
     }
     if (sup->journal_ok) {
+        uint64_t dropped = sup->journal.dropped_count;
         journal_close(&sup->journal);
+        if (sup->journal.dropped_count > dropped) {
+            log_warnx("%llu events held in memory could not be written to %s at exit (they "
+                      "are in this log only)",
+                      (unsigned long long)(sup->journal.dropped_count - dropped), sup->journal.dir);
+        }
     }
     return rc < 0 ? 1 : code;
 }

@@ -76,6 +76,9 @@ int sup_run(struct supervisor *sup);
  * saying why (an invalid file: its first error, file:line; nothing was changed). */
 int sup_reload(struct supervisor *sup, json_t **summary, char *err, size_t errlen);
 
+/* Journal events held in memory while its disk refused them: write them now if it takes
+ * them (observe.c's 1 s tick calls it). */
+void sup_journal_retry(struct supervisor *sup);
 /* Journal one event {"service": svc, "type": type, ...fields} (fields is stolen; may be
  * NULL). urgent: fsync now. Never fails the caller: errors are counted and logged. */
 void sup_event(struct supervisor *sup, const struct service *svc, const char *type, json_t *fields,

@@ -622,14 +622,66 @@ static void test_short_write_cut_back(void **state)
     assert_int_equal(j.write_error_count, 1);
     assert_int_equal(j.seg_bytes, good);
     assert_int_equal(file_size(f->dir, 1), good);
+    assert_int_equal(j.spill_lines, 1); // held, not lost
     assert_int_equal(append_event(&j, "api", "exit", 2), 0);
+    assert_int_equal(j.spill_lines, 0);
     journal_close(&j);
     uint64_t bad = 99;
     struct seen s = read_all(f->dir, &bad);
-    assert_int_equal(s.count, 2);
+    assert_int_equal(s.count, 3);
     assert_int_equal(bad, 0);
-    assert_int_equal(s.last_seq, 2); // the lost event used no seq
+    assert_int_equal(s.last_seq, 3); // the held event kept its seq, written before the next
     assert_false(s.gap);
+    seen_free(&s);
+}
+
+// A full disk (the segment's fd pointed at /dev/full): events are held in memory in order
+// and written, before anything newer, once the disk takes them again; past
+// JOURNAL_SPILL_BYTES the newest are lost and counted, never the held ones reordered.
+static void test_full_disk_held_then_written(void **state)
+{
+    struct fixture *f = *state;
+    struct journal_opts o = opts_for(f->dir, 0, 0);
+    struct journal j;
+    assert_int_equal(journal_open(&j, &o), 0);
+    assert_int_equal(append_event(&j, "api", "start", 0), 0);
+    int saved = dup(j.fd);
+    int full = open("/dev/full", O_WRONLY | O_CLOEXEC);
+    assert_true(saved >= 0 && full >= 0);
+    assert_int_equal(dup2(full, j.fd), j.fd);
+    assert_int_equal(append_event(&j, "api", "exit", 1), -ENOSPC);
+    assert_int_equal(append_event(&j, "api", "start", 2), -ENOSPC);
+    assert_int_equal(j.spill_lines, 2);
+    assert_int_equal(journal_flush(&j), -ENOSPC); // still full: still held
+    assert_int_equal(j.spill_lines, 2);
+    // the disk takes them again: the next append writes the held ones first
+    assert_int_equal(dup2(saved, j.fd), j.fd);
+    assert_int_equal(append_event(&j, "api", "exit", 3), 0);
+    assert_int_equal(j.spill_lines, 0);
+    assert_int_equal(j.spill_len, 0);
+    // full again, past the hold's cap: bounded, and the overflow counted
+    assert_int_equal(dup2(full, j.fd), j.fd);
+    unsigned n = 0;
+    while (j.dropped_count == 0) {
+        assert_true(n < 10 * JOURNAL_SPILL_BYTES / 64);
+        (void)append_event(&j, "api", "exit", (int)(100 + n++));
+    }
+    assert_true(j.spill_len <= JOURNAL_SPILL_BYTES);
+    unsigned held = j.spill_lines;
+    assert_true(held > 100);
+    assert_int_equal(held + 1, n);
+    // flushed by journal_flush alone (no new event)
+    assert_int_equal(dup2(saved, j.fd), j.fd);
+    assert_int_equal(journal_flush(&j), 0);
+    assert_int_equal(j.spill_lines, 0);
+    (void)close(full);
+    (void)close(saved);
+    journal_close(&j);
+    uint64_t bad = 99;
+    struct seen s = read_all(f->dir, &bad);
+    assert_int_equal(bad, 0);
+    assert_int_equal(s.count, 4 + held);
+    assert_false(s.gap); // the dropped one took no seq
     seen_free(&s);
 }
 
@@ -716,6 +768,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_visitor_stops, setup, teardown),
             cmocka_unit_test_setup_teardown(test_sync_and_urgent, setup, teardown),
             cmocka_unit_test_setup_teardown(test_short_write_cut_back, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_full_disk_held_then_written, setup, teardown),
             cmocka_unit_test_setup_teardown(test_bad_opts, setup, teardown),
             cmocka_unit_test_setup_teardown(test_200k_default_caps, setup, teardown),
     };
