@@ -54,11 +54,14 @@
 #define SNAPSHOT_PIDS_MAX          8192u /* processes read for a process-tree snapshot */
 #define ESCAPE_TREE_MAX            256u /* processes of an escaped main process's tree moved back */
 #define ESCAPE_CHECK_TICKS         10u  /* 1 s ticks between escape checks at a steady task count */
-#define SNAPSHOT_GROUPS_MAX        64u  /* distinct (command, parent) pairs counted */
-#define SNAPSHOT_TOP               5u   /* pairs reported */
-#define LEAK_POINTS                60u  /* minima kept for the trend (one per LEAK_WINDOW) */
-#define LEAK_WINDOW_SAMPLES        10u  /* 1 s samples per minimum: a 10 s window */
-#define GROWTH_POINTS              8u   /* 1 s points kept per instance for its growth */
+#define PROBE_OWNER_PIDS_MAX       256u /* replacement processes searched for a probe's socket */
+#define PROBE_OWNER_FDS_MAX        16384u /* fd links read per search */
+#define PROBE_DIAG_REPLY_MAX       1024u  /* bytes of one sock_diag reply (an inet_diag_msg) */
+#define SNAPSHOT_GROUPS_MAX        64u    /* distinct (command, parent) pairs counted */
+#define SNAPSHOT_TOP               5u     /* pairs reported */
+#define LEAK_POINTS                60u    /* minima kept for the trend (one per LEAK_WINDOW) */
+#define LEAK_WINDOW_SAMPLES        10u    /* 1 s samples per minimum: a 10 s window */
+#define GROWTH_POINTS              8u     /* 1 s points kept per instance for its growth */
 #define LEAK_RUNS                                                                                  \
     3u /* instances in a row ended by memory, each growing                                         \
           at a like rate, make a leak across instances */

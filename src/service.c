@@ -562,6 +562,42 @@ static void handle_stopped(struct service *svc, enum svc_event ev)
     }
 }
 
+// Not ready within start_timeout. A replacement beside a serving old instance may be
+// answering requests already (a probe that cannot pass under load): it gets SIGTERM and
+// `drain`, not SIGKILL, and the old instance goes on serving (service_overlap_restore).
+static void start_timeout(struct service *svc)
+{
+    json_t *f = json_pack("{s:s, s:I}", "method", service_ready_name(svc->cfg->ready), "timeout_ms",
+                          (json_int_t)svc->cfg->start_timeout_ms);
+    if (svc->retiring) {
+        log_warnx("%s: replacement not ready (%s) within %llu ms: draining it, the old "
+                  "instance keeps serving",
+                  svc->cfg->name, service_ready_name(svc->cfg->ready),
+                  (unsigned long long)svc->cfg->start_timeout_ms);
+        service_guard_drain(svc, "start-timeout", f);
+        return;
+    }
+    log_warnx("%s: not ready (%s) within %llu ms: killing it", svc->cfg->name,
+              service_ready_name(svc->cfg->ready), (unsigned long long)svc->cfg->start_timeout_ms);
+    service_guard_kill(svc, "start-timeout", f);
+}
+
+// A restart asked for during an overlap restart: the newest request wins, and an instance
+// keeps serving throughout. A replacement not ready yet is drained (the old instance still
+// serves) and a new one started once it is gone; a ready replacement serves while the old
+// one drains, and the new overlap starts once that one is gone (service_overlap.c).
+static void overlap_supersede(struct service *svc)
+{
+    svc->overlap_again = true;
+    if (svc->state == SVC_STARTING) {
+        service_guard_drain(svc, "superseded",
+                            json_pack("{s:i, s:s}", "pid", (int)svc->pid, "by", "restart"));
+    } else {
+        sup_event(svc->sup, svc, "restart-queued",
+                  json_pack("{s:s}", "until", "the old instance has drained"), false);
+    }
+}
+
 static void handle_live(struct service *svc, enum svc_event ev)
 {
     switch (ev) {
@@ -598,6 +634,10 @@ static void handle_live(struct service *svc, enum svc_event ev)
         begin_drain(svc, SIGTERM, "stop");
         break;
     case SVC_EV_RESTART:
+        if (svc->retiring) {
+            overlap_supersede(svc);
+            break;
+        }
         if (service_overlap_possible(svc, false) && service_overlap_room(svc)) {
             policy_ring_reset(&svc->failures); // an operator's restart starts afresh
             service_overlap_begin(svc, "restart", NULL);
@@ -608,13 +648,7 @@ static void handle_live(struct service *svc, enum svc_event ev)
         break;
     case SVC_EV_TIMER:
         if (svc->state == SVC_STARTING && svc->cfg->ready != READY_NONE) { // start_timeout
-            log_warnx("%s: not ready (%s) within %llu ms: killing it", svc->cfg->name,
-                      service_ready_name(svc->cfg->ready),
-                      (unsigned long long)svc->cfg->start_timeout_ms);
-            service_guard_kill(svc, "start-timeout",
-                               json_pack("{s:s, s:I}", "method",
-                                         service_ready_name(svc->cfg->ready), "timeout_ms",
-                                         (json_int_t)svc->cfg->start_timeout_ms));
+            start_timeout(svc);
         }
         break;
     case SVC_EV_START:
@@ -652,7 +686,9 @@ static void handle_draining(struct service *svc, enum svc_event ev)
         break;
     case SVC_EV_START:
     case SVC_EV_RESTART:
-        if (!svc->sup->shutting_down) {
+        if (svc->retiring && !svc->stop_requested) {
+            svc->overlap_again = true; // a replacement drained beside the old instance
+        } else if (!svc->sup->shutting_down) {
             svc->restart_after = true; // start again once this instance is gone
         }
         break;

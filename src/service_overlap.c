@@ -90,6 +90,20 @@ static void rewatch(struct service *svc, int fd, loop_fn *fn)
     }
 }
 
+// A restart that came during the overlap, now that one instance serves alone: a new
+// overlap restart (or, with no room for two, the usual stop then start).
+static void overlap_again(struct service *svc)
+{
+    if (!svc->overlap_again) {
+        return;
+    }
+    svc->overlap_again = false;
+    if (svc->sup->shutting_down || svc->stop_requested || svc->state != SVC_RUNNING) {
+        return;
+    }
+    service_handle(svc, SVC_EV_RESTART);
+}
+
 static void retiree_end(struct service *svc, struct retiree *r)
 {
     relay(svc, r, true, true);
@@ -98,6 +112,7 @@ static void retiree_end(struct service *svc, struct retiree *r)
     service_close_fd(svc, &r->timer_fd);
     svc->retiring = false;
     sup_service_settled(svc->sup, svc); // a shutdown may have been waiting for it
+    overlap_again(svc);
 }
 
 static void on_retiree_timer(struct loop *loop, int fd, uint32_t events, void *ctx)
@@ -223,6 +238,12 @@ bool service_overlap_restore(struct service *svc)
     svc->state = SVC_RUNNING;
     guard_start(svc);
     svc->guard.mem_fired = true; // no memory_restart again for it: that would loop
+    if (svc->overlap_again) {
+        log_info("%s: the replacement was superseded: pid %d serves while the next starts",
+                 svc->cfg->name, (int)svc->pid);
+        overlap_again(svc);
+        return true;
+    }
     log_warnx("%s: the replacement did not get ready: pid %d keeps serving", svc->cfg->name,
               (int)svc->pid);
     sup_event(svc->sup, svc, "overlap-failed",

@@ -21,6 +21,7 @@
 #include "listen.h"
 #include "log.h"
 #include "loop.h"
+#include "probe_owner.h"
 #include "service_int.h"
 #include "supervisor.h"
 
@@ -226,6 +227,7 @@ static void close_probe(struct service *svc)
 {
     service_close_fd(svc, &svc->probe_fd);
     svc->probe_sent_ms = 0;
+    svc->probe_owned = false;
 }
 
 // HTTP probe: the answer's status line.
@@ -247,6 +249,65 @@ static void on_probe(struct loop *loop, int fd, uint32_t events, void *ctx)
     }
 }
 
+static bool send_http_probe(struct service *svc)
+{
+    char req[300];
+    int n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: localhost\r\n\r\n",
+                     svc->cfg->ready_path);
+    return send(svc->probe_fd, req, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) == n &&
+           loop_add(svc->sup->loop, svc->probe_fd, EPOLLIN, on_probe, svc) == 0;
+}
+
+// During an overlap restart the old instance accepts from the same socket: a probe counts
+// only once the replacement itself accepted it (probe_owner.h). Until then nothing is sent
+// on it; one the old instance accepted is closed and the next tick tries again.
+static void overlap_probe_step(struct service *svc, uint64_t now)
+{
+    uint64_t inode = 0;
+    int rc = probe_accepted_inode(svc->probe_fd, &inode);
+    struct sockaddr_storage peer;
+    socklen_t pl = sizeof(peer);
+    if (rc < 0 && rc != -ENOTCONN &&
+        getpeername(svc->probe_fd, (struct sockaddr *)&peer, &pl) == 0) {
+        // connected, yet the kernel cannot say who holds it (no inet_diag: a kernel
+        // without tcp_diag): judged as without an overlap, and said once
+        static bool said;
+        if (!said) {
+            said = true;
+            log_warnx("%s: cannot tell which instance accepted the readiness probe (sock_diag: "
+                      "%s): during overlap restarts an answer of the old instance may count",
+                      svc->cfg->name, strerror(-rc));
+        }
+        svc->probe_owned = true;
+        if (svc->cfg->ready == READY_HTTP && !send_http_probe(svc)) {
+            close_probe(svc);
+        }
+        return;
+    }
+    if (rc == 0 && inode == 0) {
+        if (now - svc->probe_sent_ms >= READY_HTTP_MAX_S * 1000u) {
+            close_probe(svc); // still in the accept queue: nobody accepts; afresh
+        }
+        return;
+    }
+    int mine = rc == 0 ? probe_cgroup_holds(cgroup_procs_dirfd(&svc->cg), "/proc", inode) : rc;
+    if (mine <= 0) {
+        svc->probe_foreign++; // the old instance took it (or it is gone): not evidence
+        close_probe(svc);
+        return;
+    }
+    if (svc->cfg->ready == READY_TCP) {
+        close_probe(svc);
+        service_handle(svc, SVC_EV_READY);
+        return;
+    }
+    svc->probe_owned = true;
+    svc->probe_sent_ms = now;
+    if (!send_http_probe(svc)) {
+        close_probe(svc);
+    }
+}
+
 // One probe step, from the ready timer while starting.
 static void probe_tick(struct service *svc)
 {
@@ -256,6 +317,10 @@ static void probe_tick(struct service *svc)
         return;
     }
     uint64_t now = clock_mono_ms();
+    if (svc->probe_fd >= 0 && svc->retiring && !svc->probe_owned) {
+        overlap_probe_step(svc, now);
+        return;
+    }
     if (svc->probe_fd >= 0) {
         if (svc->cfg->ready == READY_TCP) {
             // our connection waits in the held socket's accept queue until the service
@@ -284,15 +349,12 @@ static void probe_tick(struct service *svc)
     }
     svc->probe_fd = fd;
     svc->probe_sent_ms = now;
-    if (svc->cfg->ready == READY_HTTP) {
-        char req[300];
-        int n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: localhost\r\n\r\n",
-                         svc->cfg->ready_path);
-        if (send(fd, req, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) != n ||
-            loop_add(svc->sup->loop, fd, EPOLLIN, on_probe, svc) < 0) {
-            (void)close(fd);
-            svc->probe_fd = -1;
-        }
+    svc->probe_owned = false;
+    if (svc->retiring) {
+        return; // the next tick asks who accepted it (overlap_probe_step)
+    }
+    if (svc->cfg->ready == READY_HTTP && !send_http_probe(svc)) {
+        close_probe(svc);
     }
 }
 
