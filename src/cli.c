@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +18,7 @@
 #include "config.h"
 #include "journal.h"
 #include "log.h"
-#include "metrics.h"
 #include "supervisor.h"
-#include "units.h"
 
 static const char usage_text[] =
         "usage: warden COMMAND [OPTIONS]\n"
@@ -49,7 +46,7 @@ static const char usage_text[] =
 static const char run_usage[] =
         "usage: warden run [OPTIONS] -- CMD [ARGS...]\n"
         "  --name NAME            service name (default: basename of CMD)\n"
-        "  --memory-max SIZE      hard memory cap (e.g. 512M, 1G, 50%)\n"
+        "  --memory-max SIZE      hard memory cap, at least 1M (e.g. 512M, 1G, 50%)\n"
         "  --memory-restart SIZE  graceful restart when usage crosses SIZE (< memory-max)\n"
         "  --memory-high SIZE     kernel throttle point (v2 memory.high; v1 soft limit)\n"
         "  --pids-warn N          journal a process-tree snapshot when N tasks are crossed\n"
@@ -65,13 +62,21 @@ static const char run_usage[] =
         "  --user USER            run the service as USER\n"
         "  --listen ADDR          hold tcp:HOST:PORT or unix:PATH, pass it as LISTEN_FDS\n"
         "                         (repeatable; the socket stays open across restarts)\n"
+        "  --ready KIND           none (default) | notify | tcp | http:/PATH: when a start\n"
+        "                         counts as done (tcp and http probe a tcp --listen socket)\n"
+        "  --start-timeout DUR    not ready by then: killed, a failed start (default 1m)\n"
+        "  --watchdog DUR         kill an instance that sends no WATCHDOG=1 for DUR (off)\n"
         "  --log-max SIZExN|off   capture output to STATE_DIR/logs (default 16M x 4)\n"
         "  --log-rate N/s[,S/s]   lines (and bytes) per second kept (default 1000/s, 1M/s)\n"
         "  --runtime-heap MODE    auto: give Node, Go and the JVM a heap cap from\n"
         "                         --memory-restart (else --memory-max); off (default)\n"
-        "  --state-dir DIR        journal directory root (default $WARDEN_STATE_DIR or "
-        "/var/lib/warden)\n"
-        "  --socket PATH          control socket (default $WARDEN_SOCKET or /run/warden.sock)\n";
+        "  --state-dir DIR        journal directory root, an absolute path\n"
+        "                         (default $WARDEN_STATE_DIR or /var/lib/warden)\n"
+        "  --socket PATH          control socket, an absolute path\n"
+        "                         (default $WARDEN_SOCKET or /run/warden.sock)\n"
+        "  --debug                log debug messages too\n"
+        "Each option but --name and --debug is the config key of the same name (- for _):\n"
+        "its value is checked with the bounds and words `warden check` uses for that key.\n";
 
 int cli_help(const char *topic)
 {
@@ -256,101 +261,87 @@ static int set_argv(struct warden_config *cfg, struct svc_config *sc, int argc, 
     return 0;
 }
 
-static int bad_opt(const char *opt, const struct errbuf *eb)
+/* `warden run` options that are config keys: each value goes through config_set_key, the
+ * path a config file's "key = value" takes, so its parser, bounds and error text are the ones
+ * `warden check` applies to the key, and config_check_service then refuses the same
+ * contradictions. The option is the key with '-' for '_'. */
+static const struct run_key {
+    const char *opt;
+    const char *key;
+} run_keys[] = {
+        {"memory-max", "memory_max"},
+        {"pids-max", "pids_max"},
+        {"memory-restart", "memory_restart"},
+        {"memory-high", "memory_high"},
+        {"pids-warn", "pids_warn"},
+        {"pids-kill", "pids_kill"},
+        {"fork-rate", "fork_rate"},
+        {"restart", "restart"},
+        {"restart-max", "restart_max"},
+        {"backoff", "backoff"},
+        {"stable-after", "stable_after"},
+        {"drain", "drain"},
+        {"user", "user"},
+        {"log-max", "log_max"},
+        {"log-rate", "log_rate"},
+        {"listen", "listen"},
+        {"ready", "ready"},
+        {"start-timeout", "start_timeout"},
+        {"watchdog", "watchdog"},
+        {"runtime-heap", "runtime_heap"},
+        // [warden] keys
+        {"metrics", "metrics"},
+        {"state-dir", "state_dir"},
+        {"socket", "socket"},
+};
+
+#define RUN_KEYS_COUNT (sizeof(run_keys) / sizeof(run_keys[0]))
+#define RUN_KEY_VAL    0x100 // getopt_long's val for run_keys[i] is RUN_KEY_VAL + i
+#define RUN_OPTS_OTHER 2u    // --name and --debug: not config keys
+
+// What `warden run` was given, for messages: the last value of each run_keys[] option.
+struct run_given {
+    const char *value[RUN_KEYS_COUNT];
+};
+
+// getopt_long's table: the options that are not keys, then run_keys[], then the end mark.
+static void run_opts_fill(struct option *opts)
 {
-    (void)fprintf(stderr, "warden: %s: %s\n", opt, eb->msg);
+    opts[0] = (struct option){"name", required_argument, NULL, 'n'};
+    opts[1] = (struct option){"debug", no_argument, NULL, 'D'};
+    for (size_t i = 0; i < RUN_KEYS_COUNT; i++) {
+        opts[RUN_OPTS_OTHER + i] =
+                (struct option){run_keys[i].opt, required_argument, NULL, RUN_KEY_VAL + (int)i};
+    }
+    opts[RUN_OPTS_OTHER + RUN_KEYS_COUNT] = (struct option){0};
+}
+
+static int bad_opt(const char *opt, const char *arg, const char *why)
+{
+    (void)fprintf(stderr, "warden run: --%s %s: %s\n", opt, arg, why);
     return CLI_USAGE;
 }
 
 // One `warden run` option into cfg/sc. 0 or CLI_USAGE.
-static int run_option(int ch, const char *arg, struct warden_config *cfg, struct svc_config *sc)
+static int run_option(int ch, const char *arg, struct warden_config *cfg, struct svc_config *sc,
+                      struct run_given *given)
 {
     struct errbuf eb = {0};
-    int rc = 0;
+    if (ch >= RUN_KEY_VAL && ch < RUN_KEY_VAL + (int)RUN_KEYS_COUNT) {
+        size_t i = (size_t)(ch - RUN_KEY_VAL);
+        int rc = config_set_key(cfg, sc, run_keys[i].key, arg, &eb);
+        if (rc == -ENOENT) {
+            BUG("a warden run option names no config key"); // run_keys[] out of step
+        }
+        given->value[i] = arg;
+        return rc ? bad_opt(run_keys[i].opt, arg, eb.msg) : 0;
+    }
     switch (ch) {
     case 'n':
-        rc = config_check_name(arg, &eb);
-        if (rc == 0) {
-            (void)snprintf(sc->name, sizeof(sc->name), "%s", arg);
+        if (config_check_name(arg, &eb) != 0) {
+            return bad_opt("name", arg, eb.msg);
         }
-        return rc ? bad_opt("--name", &eb) : 0;
-    case 'm':
-        rc = units_parse_size(arg, cfg->host_memory_bytes, &sc->memory_max_bytes, &eb);
-        return rc ? bad_opt("--memory-max", &eb) : 0;
-    case 'p':
-        rc = units_parse_uint(arg, 1, 4194304, &sc->pids_max, &eb);
-        return rc ? bad_opt("--pids-max", &eb) : 0;
-    case 'M':
-        rc = units_parse_size(arg, cfg->host_memory_bytes, &sc->memory_restart_bytes, &eb);
-        return rc ? bad_opt("--memory-restart", &eb) : 0;
-    case 'H':
-        rc = units_parse_size(arg, cfg->host_memory_bytes, &sc->memory_high_bytes, &eb);
-        return rc ? bad_opt("--memory-high", &eb) : 0;
-    case 'w':
-        rc = units_parse_uint(arg, 1, 4194304, &sc->pids_warn, &eb);
-        return rc ? bad_opt("--pids-warn", &eb) : 0;
-    case 'K':
-        rc = units_parse_uint(arg, 1, 4194304, &sc->pids_kill, &eb);
-        return rc ? bad_opt("--pids-kill", &eb) : 0;
-    case 'F':
-        rc = units_parse_rate(arg, 1, 4194304, &sc->fork_rate, &eb);
-        return rc ? bad_opt("--fork-rate", &eb) : 0;
-    case 'X': {
-        struct metrics_addr a;
-        if (strlen(arg) >= sizeof(cfg->metrics) ||
-            metrics_parse_addr(arg, &a, eb.msg, sizeof(eb.msg)) < 0) {
-            if (strlen(arg) >= sizeof(cfg->metrics)) {
-                (void)snprintf(eb.msg, sizeof(eb.msg), "address too long");
-            }
-            return bad_opt("--metrics", &eb);
-        }
-        (void)snprintf(cfg->metrics, sizeof(cfg->metrics), "%s", arg);
-        return 0;
-    }
-    case 'r':
-        if (strcmp(arg, "always") == 0) {
-            sc->restart = RESTART_ALWAYS;
-        } else if (strcmp(arg, "on-failure") == 0) {
-            sc->restart = RESTART_ON_FAILURE;
-        } else if (strcmp(arg, "never") == 0) {
-            sc->restart = RESTART_NEVER;
-        } else {
-            (void)fprintf(stderr,
-                          "warden: --restart: invalid value \"%s\": expected always, on-failure or "
-                          "never\n",
-                          arg);
-            return CLI_USAGE;
-        }
-        return 0;
-    case 'R':
-        rc = units_parse_uint(arg, 0, 1000000, &sc->restart_max, &eb);
-        return rc ? bad_opt("--restart-max", &eb) : 0;
-    case 'b':
-        rc = units_parse_duration_range(arg, &sc->backoff_min_ms, &sc->backoff_max_ms, &eb);
-        return rc ? bad_opt("--backoff", &eb) : 0;
-    case 's':
-        rc = units_parse_duration(arg, &sc->stable_after_ms, &eb);
-        return rc ? bad_opt("--stable-after", &eb) : 0;
-    case 'd':
-        rc = units_parse_duration(arg, &sc->drain_ms, &eb);
-        return rc ? bad_opt("--drain", &eb) : 0;
-    case 'A':
-        return config_add_listen(&cfg->arena, sc, arg, &eb) ? bad_opt("--listen", &eb) : 0;
-    case 'L':
-        return config_parse_log_max(sc, arg, &eb) ? bad_opt("--log-max", &eb) : 0;
-    case 'l':
-        return config_parse_log_rate(sc, arg, &eb) ? bad_opt("--log-rate", &eb) : 0;
-    case 'j':
-        return config_parse_runtime_heap(sc, arg, &eb) ? bad_opt("--runtime-heap", &eb) : 0;
-    case 'u':
-        (void)snprintf(sc->user, sizeof(sc->user), "%s", arg);
-        sc->has_user = true;
-        return 0;
-    case 'S':
-        (void)snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", arg);
-        return 0;
-    case 'k':
-        (void)snprintf(cfg->socket, sizeof(cfg->socket), "%s", arg);
+        (void)snprintf(sc->name, sizeof(sc->name), "%s", arg);
         return 0;
     case 'D':
         log_init(true);
@@ -361,110 +352,95 @@ static int run_option(int ch, const char *arg, struct warden_config *cfg, struct
     }
 }
 
-static int resolve_user(struct svc_config *sc)
+// run_keys[] index of key, or RUN_KEYS_COUNT.
+static size_t run_key_index(const char *key)
 {
-    if (!sc->has_user) {
-        return 0;
+    size_t i = 0;
+    while (i < RUN_KEYS_COUNT && strcmp(run_keys[i].key, key) != 0) {
+        i++;
     }
-    struct passwd *pw = getpwnam(sc->user);
-    if (!pw) {
-        (void)fprintf(stderr, "warden: --user: unknown user \"%s\"\n", sc->user);
-        return CLI_USAGE;
-    }
-    sc->uid = pw->pw_uid;
-    sc->gid = pw->pw_gid;
-    return 0;
+    return i;
 }
 
-// The same contradictions `warden check` refuses in a config file.
-static int check_run_thresholds(const struct svc_config *sc)
+// config_check_service's view of `warden run`: a key is named by its option and value.
+static void run_where(void *ctx, const char *key, char *buf, size_t size)
 {
-    const char *bad = NULL;
-    if (sc->memory_restart_bytes && sc->memory_max_bytes &&
-        sc->memory_restart_bytes >= sc->memory_max_bytes) {
-        bad = "--memory-restart must be below --memory-max";
-    } else if (sc->memory_high_bytes && sc->memory_max_bytes &&
-               sc->memory_high_bytes >= sc->memory_max_bytes) {
-        bad = "--memory-high must be below --memory-max";
-    } else if (sc->pids_warn && sc->pids_max && sc->pids_warn >= sc->pids_max) {
-        bad = "--pids-warn must be below --pids-max";
-    } else if (sc->pids_kill && sc->pids_max && sc->pids_kill > sc->pids_max) {
-        bad = "--pids-kill must be at most --pids-max";
-    } else if (sc->pids_warn && sc->pids_kill && sc->pids_warn >= sc->pids_kill) {
-        bad = "--pids-warn must be below --pids-kill";
+    const struct run_given *given = ctx;
+    size_t i = run_key_index(key);
+    if (i < RUN_KEYS_COUNT && given->value[i]) {
+        (void)snprintf(buf, size, "--%s %s", run_keys[i].opt, given->value[i]);
     }
-    if (bad) {
-        (void)fprintf(stderr, "warden: %s, or it can never fire\n", bad);
-        return CLI_USAGE;
-    }
-    return 0;
 }
 
-int cli_run(int argc, char **argv)
+static void run_report(void *ctx, const char *key, const char *reason)
 {
-    static const struct option opts[] = {{"name", required_argument, NULL, 'n'},
-                                         {"memory-max", required_argument, NULL, 'm'},
-                                         {"pids-max", required_argument, NULL, 'p'},
-                                         {"memory-restart", required_argument, NULL, 'M'},
-                                         {"memory-high", required_argument, NULL, 'H'},
-                                         {"pids-warn", required_argument, NULL, 'w'},
-                                         {"pids-kill", required_argument, NULL, 'K'},
-                                         {"fork-rate", required_argument, NULL, 'F'},
-                                         {"metrics", required_argument, NULL, 'X'},
-                                         {"restart", required_argument, NULL, 'r'},
-                                         {"restart-max", required_argument, NULL, 'R'},
-                                         {"backoff", required_argument, NULL, 'b'},
-                                         {"stable-after", required_argument, NULL, 's'},
-                                         {"drain", required_argument, NULL, 'd'},
-                                         {"user", required_argument, NULL, 'u'},
-                                         {"log-max", required_argument, NULL, 'L'},
-                                         {"listen", required_argument, NULL, 'A'},
-                                         {"log-rate", required_argument, NULL, 'l'},
-                                         {"runtime-heap", required_argument, NULL, 'j'},
-                                         {"state-dir", required_argument, NULL, 'S'},
-                                         {"socket", required_argument, NULL, 'k'},
-                                         {"debug", no_argument, NULL, 'D'},
-                                         {0}};
-    static struct warden_config cfg;
-    config_defaults(&cfg);
-    cfg.host_memory_bytes = host_memory();
+    const struct run_given *given = ctx;
+    size_t i = run_key_index(key);
+    if (i < RUN_KEYS_COUNT && given->value[i]) {
+        (void)bad_opt(run_keys[i].opt, given->value[i], reason);
+    } else {
+        (void)fprintf(stderr, "warden run: %s: %s\n", key, reason);
+    }
+}
+
+// The defaults, then $WARDEN_STATE_DIR and $WARDEN_SOCKET (taken as they are, like the
+// client commands take $WARDEN_SOCKET), before the options.
+static void run_defaults(struct warden_config *cfg, struct svc_config *sc)
+{
+    config_defaults(cfg);
+    cfg->host_memory_bytes = host_memory();
     const char *env = getenv("WARDEN_STATE_DIR");
     if (env && *env) {
-        (void)snprintf(cfg.state_dir, sizeof(cfg.state_dir), "%s", env);
+        (void)snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", env);
     }
     env = getenv("WARDEN_SOCKET");
     if (env && *env) {
-        (void)snprintf(cfg.socket, sizeof(cfg.socket), "%s", env);
+        (void)snprintf(cfg->socket, sizeof(cfg->socket), "%s", env);
     }
-    struct svc_config *sc = &cfg.services[0];
     config_service_defaults(sc);
-    optind = 1;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-        int rc = run_option(ch, optarg, &cfg, sc);
-        if (rc) {
-            return rc;
-        }
-    }
-    if (optind >= argc) {
+}
+
+// The command after the options, and the name from it unless --name gave one. 0 or CLI_USAGE.
+static int run_command(struct warden_config *cfg, struct svc_config *sc, int argc, char **argv)
+{
+    if (argc < 1) {
         (void)fprintf(stderr, "warden: run needs a command: warden run [OPTIONS] -- CMD\n");
         return CLI_USAGE;
     }
-    int rc = set_argv(&cfg, sc, argc - optind, argv + optind);
+    int rc = set_argv(cfg, sc, argc, argv);
     if (rc == 0 && !sc->name[0]) {
         char base[SERVICE_NAME_MAX + 1];
-        (void)snprintf(base, sizeof(base), "%s", argv[optind]);
+        (void)snprintf(base, sizeof(base), "%s", argv[0]);
         struct errbuf eb;
         const char *b = basename(base);
         (void)snprintf(sc->name, sizeof(sc->name), "%s",
                        config_check_name(b, &eb) == 0 ? b : "service");
     }
-    if (rc == 0) {
-        rc = resolve_user(sc);
+    return rc;
+}
+
+int cli_run(int argc, char **argv)
+{
+    static struct option opts[RUN_OPTS_OTHER + RUN_KEYS_COUNT + 1];
+    static struct warden_config cfg;
+    struct svc_config *sc = &cfg.services[0];
+    struct run_given given = {{0}};
+    run_opts_fill(opts);
+    run_defaults(&cfg, sc);
+    optind = 1;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+        int rc = run_option(ch, optarg, &cfg, sc, &given);
+        if (rc) {
+            return rc;
+        }
     }
-    if (rc == 0) {
-        rc = check_run_thresholds(sc);
+    // every contradiction is printed, as `warden check` prints each one in a file
+    const struct config_origin origin = {run_where, run_report, &given};
+    if (config_check_service(sc, &origin) != 0) {
+        return CLI_USAGE;
     }
+    int rc = run_command(&cfg, sc, argc - optind, argv + optind);
     if (rc) {
         return rc;
     }

@@ -225,42 +225,71 @@ static int seen_line(const struct load_ctx *ctx, const char *key)
 }
 
 // Thresholds that contradict each other: lo must stay below hi (or at most hi when
-// or_equal), when both are set. Reported on lo's line, naming hi's line.
-static void check_order(struct load_ctx *ctx, const char *lo, uint64_t lo_v, const char *hi,
-                        uint64_t hi_v, bool or_equal)
+// or_equal), when both are set (a set threshold is never 0: each key's minimum is at least
+// 1). Reported on lo, naming hi and where it was set.
+static unsigned check_order(const struct config_origin *o, const char *lo, uint64_t lo_v,
+                            const char *hi, uint64_t hi_v, bool or_equal)
 {
-    int lo_line = seen_line(ctx, lo), hi_line = seen_line(ctx, hi);
-    if (!lo_line || !hi_line || lo_v < hi_v || (or_equal && lo_v == hi_v)) {
-        return;
+    if (!lo_v || !hi_v || lo_v < hi_v || (or_equal && lo_v == hi_v)) {
+        return 0;
     }
-    add_error(ctx, lo_line,
-              "[service %s] %s: %llu must be %s %s (%llu, line %d), or it can never fire",
-              ctx->svc->name, lo, (unsigned long long)lo_v, or_equal ? "at most" : "below", hi,
-              (unsigned long long)hi_v, hi_line);
+    char where[128] = "";
+    o->where(o->ctx, hi, where, sizeof(where));
+    char reason[sizeof(((struct errbuf *)0)->msg)];
+    (void)snprintf(reason, sizeof(reason), "%llu must be %s %s (%llu%s%s), or it can never fire",
+                   (unsigned long long)lo_v, or_equal ? "at most" : "below", hi,
+                   (unsigned long long)hi_v, where[0] ? ", " : "", where);
+    o->report(o->ctx, lo, reason);
+    return 1;
 }
 
-static void check_thresholds(struct load_ctx *ctx)
+unsigned config_check_service(const struct svc_config *sc, const struct config_origin *o)
 {
-    const struct svc_config *sc = ctx->svc;
-    check_order(ctx, "memory_restart", sc->memory_restart_bytes, "memory_max", sc->memory_max_bytes,
-                false);
-    check_order(ctx, "memory_high", sc->memory_high_bytes, "memory_max", sc->memory_max_bytes,
-                false);
-    check_order(ctx, "pids_warn", sc->pids_warn, "pids_max", sc->pids_max, false);
-    check_order(ctx, "pids_warn", sc->pids_warn, "pids_kill", sc->pids_kill, false);
-    check_order(ctx, "pids_kill", sc->pids_kill, "pids_max", sc->pids_max, true);
+    unsigned n = 0;
+    n += check_order(o, "memory_restart", sc->memory_restart_bytes, "memory_max",
+                     sc->memory_max_bytes, false);
+    n += check_order(o, "memory_high", sc->memory_high_bytes, "memory_max", sc->memory_max_bytes,
+                     false);
+    n += check_order(o, "pids_warn", sc->pids_warn, "pids_max", sc->pids_max, false);
+    n += check_order(o, "pids_warn", sc->pids_warn, "pids_kill", sc->pids_kill, false);
+    n += check_order(o, "pids_kill", sc->pids_kill, "pids_max", sc->pids_max, true);
     if (sc->ready == READY_TCP || sc->ready == READY_HTTP) {
         bool tcp = false;
         for (unsigned i = 0; i < sc->listen_count; i++) {
             tcp = tcp || strncmp(sc->listen[i], "tcp:", 4) == 0;
         }
         if (!tcp) {
-            add_error(ctx, seen_line(ctx, "ready"),
-                      "[service %s] ready: %s probes the service's listening socket: add listen = "
-                      "tcp:HOST:PORT, or use ready = notify",
-                      sc->name, sc->ready == READY_TCP ? "tcp" : "http");
+            char reason[128];
+            (void)snprintf(reason, sizeof(reason),
+                           "%s probes the service's listening socket: add listen = "
+                           "tcp:HOST:PORT, or use ready = notify",
+                           sc->ready == READY_TCP ? "tcp" : "http");
+            o->report(o->ctx, "ready", reason);
+            n++;
         }
     }
+    return n;
+}
+
+// config_check_service's view of a config file: a key is named by the line that set it.
+static void file_where(void *ctx, const char *key, char *buf, size_t size)
+{
+    int line = seen_line(ctx, key);
+    if (line) {
+        (void)snprintf(buf, size, "line %d", line);
+    }
+}
+
+static void file_report(void *ctx, const char *key, const char *reason)
+{
+    struct load_ctx *lctx = ctx;
+    add_error(lctx, seen_line(lctx, key), "[service %s] %s: %s", lctx->svc->name, key, reason);
+}
+
+static void check_thresholds(struct load_ctx *ctx)
+{
+    const struct config_origin o = {file_where, file_report, ctx};
+    (void)config_check_service(ctx->svc, &o);
 }
 
 // At the end of a [service] section: it needs a command, split now that `shell` is known.

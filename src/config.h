@@ -163,6 +163,31 @@ int config_parse_ready(struct config_arena *a, struct svc_config *sc, const char
  * naming the accepted forms. */
 int config_parse_runtime_heap(struct svc_config *sc, const char *value, struct errbuf *eb);
 
+/* Set the key named key from value as a config file's "key = value" line would: the same
+ * table, parser, bounds and error text (`warden run` gives its options this way). A [service]
+ * key goes into sc, a [warden] or [host] key into cfg; cfg->host_memory_bytes is the basis of
+ * percentages and cfg->arena holds copied strings. Only a valid value is stored. 0, -ENOENT
+ * when there is no such key, or -EINVAL with eb saying why (without naming the key). */
+int config_set_key(struct warden_config *cfg, struct svc_config *sc, const char *key,
+                   const char *value, struct errbuf *eb);
+
+/* Where config_check_service's caller got a service's keys from, for its messages. */
+struct config_origin {
+    /* How the setting of key is named, e.g. "line 6" or "--memory-max 64M"; "" if unknown. */
+    void (*where)(void *ctx, const char *key, char *buf, size_t size);
+    /* One contradiction, reported on key; reason names the other key and where it was set:
+     * "104857600 must be below memory_max (67108864, line 3), or it can never fire". */
+    void (*report)(void *ctx, const char *key, const char *reason);
+    void *ctx;
+};
+
+/* The contradictions between one service's keys that `warden check` and `warden run` both
+ * refuse: memory_restart or memory_high not below memory_max, pids_warn not below pids_max or
+ * pids_kill, pids_kill above pids_max (each only when both are set, i.e. not 0), and ready =
+ * tcp or http:/PATH without a tcp listen address. Each is handed to o->report. Pure apart
+ * from the callbacks. Returns how many were found. */
+unsigned config_check_service(const struct svc_config *sc, const struct config_origin *o);
+
 /* Do two services run the same way (every key the same; line numbers aside)? Pure. */
 bool config_service_equal(const struct svc_config *a, const struct svc_config *b);
 /* Do their listen addresses differ (then the sockets are bound anew)? Pure. */

@@ -383,3 +383,14 @@ int config_set_value(struct warden_config *cfg, struct svc_config *sc, const str
     }
     return rc;
 }
+
+int config_set_key(struct warden_config *cfg, struct svc_config *sc, const char *key,
+                   const char *value, struct errbuf *eb)
+{
+    for (size_t k = 0; k < config_key_count; k++) {
+        if (strcmp(config_keys[k].name, key) == 0) {
+            return config_set_value(cfg, sc, &config_keys[k], value, eb);
+        }
+    }
+    return -ENOENT;
+}

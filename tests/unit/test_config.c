@@ -749,6 +749,177 @@ static void test_service_equal(void **state)
     assert_false(config_service_equal(&a.services[0], &b.services[0]));
 }
 
+// config_set_key, the path `warden run`'s options take: for each bad value of the file test
+// above, the same refusal and the same words as the file's message after "[service api] KEY: ".
+static void test_set_key_same_text(void **state)
+{
+    (void)state;
+    static struct warden_config run;
+    for (size_t i = 0; i < sizeof(bad_service_cases) / sizeof(bad_service_cases[0]); i++) {
+        const struct bad_case *c = &bad_service_cases[i];
+        char text[512];
+        (void)snprintf(text, sizeof(text), "[service api]\ncommand = /bin/true\n%s = %s\n", c->key,
+                       c->value);
+        assert_int_equal(load(text), -EINVAL);
+        config_defaults(&run);
+        run.arena.used = 0;
+        run.host_memory_bytes = 8 * GIB;
+        config_service_defaults(&run.services[0]);
+        struct errbuf eb = {{0}, NULL, 0};
+        int rc = config_set_key(&run, &run.services[0], c->key, c->value, &eb);
+        if (strstr(errs[0].msg, "unknown key")) {
+            assert_int_equal(rc, -ENOENT);
+            continue;
+        }
+        assert_int_equal(rc, -EINVAL);
+        char want[sizeof(errs[0].msg) + 64];
+        (void)snprintf(want, sizeof(want), "[service api] %s: %s", c->key, eb.msg);
+        if (strcmp(want, errs[0].msg) != 0) {
+            fail_msg("%s = %s: run says \"%s\", the file \"%s\"", c->key, c->value, eb.msg,
+                     errs[0].msg);
+        }
+    }
+    // good values land where the file puts them; [warden] keys go into the config
+    config_defaults(&run);
+    run.host_memory_bytes = 8 * GIB;
+    struct svc_config *sc = &run.services[0];
+    config_service_defaults(sc);
+    struct errbuf eb = {{0}, NULL, 0};
+    assert_int_equal(config_set_key(&run, sc, "memory_max", "1M", &eb), 0);
+    assert_int_equal(sc->memory_max_bytes, 1u << 20);
+    assert_int_equal(config_set_key(&run, sc, "backoff", "10ms..2s", &eb), 0);
+    assert_int_equal(sc->backoff_min_ms, 10);
+    assert_int_equal(sc->backoff_max_ms, 2000);
+    assert_int_equal(config_set_key(&run, sc, "metrics", "127.0.0.1:9101", &eb), 0);
+    assert_string_equal(run.metrics, "127.0.0.1:9101");
+    assert_int_equal(config_set_key(&run, sc, "state_dir", "state", &eb), -EINVAL);
+    assert_non_null(strstr(eb.msg, "invalid path \"state\" (not absolute)"));
+    assert_string_equal(run.state_dir, "/var/lib/warden");
+    assert_int_equal(config_set_key(&run, sc, "memory-max", "1G", &eb), -ENOENT);
+    assert_int_equal(sc->memory_max_bytes, 1u << 20);
+}
+
+// config_check_service with an origin that records what it is told.
+struct recorded {
+    unsigned count;
+    char key[8][32];
+    char reason[8][256];
+};
+
+static void rec_where(void *ctx, const char *key, char *buf, size_t size)
+{
+    (void)ctx;
+    if (strcmp(key, "pids_kill") != 0) { // one key of unknown origin: no ", WHERE"
+        (void)snprintf(buf, size, "at %s", key);
+    }
+}
+
+static void rec_report(void *ctx, const char *key, const char *reason)
+{
+    struct recorded *r = ctx;
+    assert_true(r->count < 8);
+    (void)snprintf(r->key[r->count], sizeof(r->key[0]), "%s", key);
+    (void)snprintf(r->reason[r->count], sizeof(r->reason[0]), "%s", reason);
+    r->count++;
+}
+
+struct check_case {
+    uint64_t memory_max, memory_restart, memory_high, pids_max, pids_warn, pids_kill;
+    enum ready_kind ready;
+    const char *listen; // the one listen address, or NULL
+    const char *key;    // the first (only) problem's key, NULL when none
+    const char *reason;
+};
+
+static const struct check_case check_cases[] = {
+        {0, 0, 0, 0, 0, 0, READY_NONE, NULL, NULL, NULL},
+        {64, 32, 48, 10, 5, 10, READY_NONE, NULL, NULL, NULL}, // pids_kill may equal pids_max
+        {0, 100, 100, 0, 20, 0, READY_NONE, NULL, NULL, NULL}, // unset means no bound
+        {64, 64, 0, 0, 0, 0, READY_NONE, NULL, "memory_restart",
+         "64 must be below memory_max (64, at memory_max), or it can never fire"},
+        {64, 0, 100, 0, 0, 0, READY_NONE, NULL, "memory_high",
+         "100 must be below memory_max (64, at memory_max), or it can never fire"},
+        {0, 0, 0, 10, 10, 0, READY_NONE, NULL, "pids_warn",
+         "10 must be below pids_max (10, at pids_max), or it can never fire"},
+        {0, 0, 0, 0, 7, 7, READY_NONE, NULL, "pids_warn",
+         "7 must be below pids_kill (7), or it can never fire"},
+        {0, 0, 0, 10, 0, 11, READY_NONE, NULL, "pids_kill",
+         "11 must be at most pids_max (10, at pids_max), or it can never fire"},
+        {0, 0, 0, 0, 0, 0, READY_NOTIFY, NULL, NULL, NULL},
+        {0, 0, 0, 0, 0, 0, READY_TCP, "tcp:127.0.0.1:80", NULL, NULL},
+        {0, 0, 0, 0, 0, 0, READY_TCP, NULL, "ready",
+         "tcp probes the service's listening socket: add listen = tcp:HOST:PORT, or use ready = "
+         "notify"},
+        {0, 0, 0, 0, 0, 0, READY_HTTP, "unix:/run/x.sock", "ready",
+         "http probes the service's listening socket: add listen = tcp:HOST:PORT, or use ready = "
+         "notify"},
+};
+
+static void test_check_service(void **state)
+{
+    (void)state;
+    static struct svc_config sc;
+    for (size_t i = 0; i < sizeof(check_cases) / sizeof(check_cases[0]); i++) {
+        const struct check_case *c = &check_cases[i];
+        config_service_defaults(&sc);
+        sc.memory_max_bytes = c->memory_max;
+        sc.memory_restart_bytes = c->memory_restart;
+        sc.memory_high_bytes = c->memory_high;
+        sc.pids_max = c->pids_max;
+        sc.pids_warn = c->pids_warn;
+        sc.pids_kill = c->pids_kill;
+        sc.ready = c->ready;
+        sc.listen[0] = c->listen;
+        sc.listen_count = c->listen ? 1 : 0;
+        struct recorded r = {0};
+        const struct config_origin o = {rec_where, rec_report, &r};
+        unsigned found = config_check_service(&sc, &o);
+        assert_int_equal(found, r.count);
+        if (r.count != (c->key ? 1u : 0u)) {
+            fail_msg("case %zu: %u problems, want %d; first %s", i, r.count, c->key ? 1 : 0,
+                     r.count ? r.reason[0] : "-");
+        }
+        if (c->key) {
+            assert_string_equal(r.key[0], c->key);
+            assert_string_equal(r.reason[0], c->reason);
+        }
+    }
+    // every contradiction at once, each reported
+    config_service_defaults(&sc);
+    sc.memory_max_bytes = 10;
+    sc.memory_restart_bytes = sc.memory_high_bytes = 20;
+    sc.pids_max = 5;
+    sc.pids_warn = sc.pids_kill = 9;
+    sc.ready = READY_TCP;
+    struct recorded r = {0};
+    const struct config_origin o = {rec_where, rec_report, &r};
+    assert_int_equal(config_check_service(&sc, &o), 6);
+    assert_string_equal(r.key[5], "ready");
+}
+
+// In a file, the contradictions name the other key's line; a refused value is not compared.
+static void test_thresholds_in_file(void **state)
+{
+    (void)state;
+    assert_int_equal(load("[service api]\ncommand = /bin/true\nmemory_max = 64M\n"
+                          "memory_restart = 100M\n"),
+                     -EINVAL);
+    expect_one_error(4,
+                     "[service api] memory_restart: 104857600 must be below memory_max "
+                     "(67108864, line 3), or it can never fire",
+                     NULL);
+    assert_int_equal(load("[service api]\npids_kill = 20\ncommand = /bin/true\npids_max = 10\n"),
+                     -EINVAL);
+    expect_one_error(2, "[service api] pids_kill: 20 must be at most pids_max (10, line 4)", NULL);
+    assert_int_equal(load("[service api]\ncommand = /bin/true\nready = tcp\n"), -EINVAL);
+    expect_one_error(3, "[service api] ready: tcp probes the service's listening socket", NULL);
+    // memory_max = 4K is refused (below 1M): memory_restart is not also said to be above it
+    assert_int_equal(load("[service api]\ncommand = /bin/true\nmemory_max = 4K\n"
+                          "memory_restart = 100M\n"),
+                     -EINVAL);
+    expect_one_error(3, "[service api] memory_max: invalid size \"4K\" (below 1M)", NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -772,6 +943,9 @@ int main(void)
             cmocka_unit_test(test_split_table),
             cmocka_unit_test(test_split_limits),
             cmocka_unit_test(test_service_equal),
+            cmocka_unit_test(test_set_key_same_text),
+            cmocka_unit_test(test_check_service),
+            cmocka_unit_test(test_thresholds_in_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
