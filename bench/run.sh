@@ -3,13 +3,13 @@
 # warden benchmarks: the issues' targets, each measured over repeated runs and printed as
 # min / median / (p99 /) max next to its target. See bench/README.md.
 #
-#   sh bench/run.sh [WARDEN_BINARY] [rss|fail|stop|tree|memrestart|memsampled|stormkill|cpuscale|logflood|zerodrop|soak ...]
+#   sh bench/run.sh [WARDEN_BINARY] [rss|idle|fail|stop|tree|memrestart|memsampled|stormkill|cpuscale|logflood|zerodrop|soak ...]
 #                                        (default: all of them but soak; "guards" = memrestart
 #                                        memsampled stormkill cpuscale; soak = bench/soak.sh,
 #                                        SOAK_SECONDS (600), exits 1 when it fails)
 #
 # Env: BENCH (same as the names after the binary), HELPERS (static test helpers; default
-# the binary's dir/helpers), RSS_RUNS (5), FAIL_RUNS (3 daemons per variant, in parallel),
+# the binary's dir/helpers), RSS_RUNS (5), IDLE_RUNS (3), IDLE_WINDOW_S (60), FAIL_RUNS (3 daemons per variant, in parallel),
 # FAIL_WINDOW_S (60), STOP_CYCLES (20), TREE_RUNS (10), TREE_N (499), MEMRESTART_RUNS (100),
 # MEMRESTART_RAMP_MIB (192), STORM_RUNS (10), STORM_N (1199), STORM_POLL_US (100),
 # CPUSCALE_RUNS (3 daemons per size, in parallel), CPUSCALE_N (4999), CPUSCALE_PIDS_MAX
@@ -25,9 +25,11 @@ WARDEN=${1:-${WARDEN:-$here/../build/warden}}
 case $WARDEN in /*) ;; *) WARDEN=$(pwd)/$WARDEN ;; esac
 HELPERS=${HELPERS:-$(dirname "$WARDEN")/helpers}
 SELECTED=${*:-${BENCH:-all}}
-[ "$SELECTED" = all ] && SELECTED="rss fail stop tree memrestart memsampled stormkill cpuscale logflood zerodrop"
+[ "$SELECTED" = all ] && SELECTED="rss idle fail stop tree memrestart memsampled stormkill cpuscale logflood zerodrop"
 SELECTED=$(echo " $SELECTED " | sed 's/ guards / memrestart memsampled stormkill cpuscale /; s/^ //; s/ $//')
 RSS_RUNS=${RSS_RUNS:-5}
+IDLE_RUNS=${IDLE_RUNS:-3}
+IDLE_WINDOW_S=${IDLE_WINDOW_S:-60}
 FAIL_RUNS=${FAIL_RUNS:-3}
 FAIL_WINDOW_S=${FAIL_WINDOW_S:-60}
 STOP_CYCLES=${STOP_CYCLES:-20}
@@ -50,8 +52,8 @@ RESULTS=$here/results-latest.txt
 
 [ -x "$WARDEN" ] || { echo "bench: no warden binary at $WARDEN (make all)" >&2; exit 2; }
 for b in $SELECTED; do
-    case $b in rss|fail|stop|tree|memrestart|memsampled|stormkill|cpuscale|logflood|zerodrop|soak|guards) ;;
-        *) echo "bench: unknown benchmark '$b' (rss fail stop tree memrestart memsampled stormkill cpuscale logflood zerodrop soak; guards = memrestart memsampled stormkill cpuscale)" >&2; exit 2 ;;
+    case $b in rss|idle|fail|stop|tree|memrestart|memsampled|stormkill|cpuscale|logflood|zerodrop|soak|guards) ;;
+        *) echo "bench: unknown benchmark '$b' (rss idle fail stop tree memrestart memsampled stormkill cpuscale logflood zerodrop soak; guards = memrestart memsampled stormkill cpuscale)" >&2; exit 2 ;;
     esac
 done
 [ "$(id -u)" = 0 ] || echo "bench: warning: not root; cgroup limits will not be enforced" >&2
@@ -713,12 +715,38 @@ bench_soak() {
     [ "$_rc" = 0 ] || { echo "bench: soak failed (rc $_rc)" >&2; exit 1; }
 }
 
+# ---- idle: warden's CPU with 10 idle services (history recorded each second) ----
+
+# cpu_ns PID: time on CPU so far (ns), from /proc/PID/schedstat (utime/stime tick in 10 ms).
+cpu_ns() { awk '{ print $1 }' "/proc/$1/schedstat"; }
+
+bench_idle() {
+    note "# idle: $IDLE_RUNS runs; each: 10 x 'sleep 100000' (no guards; history at 1 s), 5 s to settle, then CPU over $IDLE_WINDOW_S s (schedstat), as ms per minute"
+    : > "$B/idle.ms"
+    for run in $(seq "$IDLE_RUNS"); do
+        d=$B/idle$run; mkdir -p "$d"
+        { conf_head "$d"; for i in 0 1 2 3 4 5 6 7 8 9; do printf '[service s%d]\ncommand = sleep 100000\n\n' "$i"; done; } > "$d/w.conf"
+        start_daemon "$d"
+        wait_until 10 "[ \"\$(w $d status --json | grep -c '\"state\": *\"running\"')\" = 10 ]" || \
+            { w "$d" status; echo "bench: services did not all start" >&2; exit 1; }
+        sleep 5
+        c0=$(cpu_ns "$DPID"); t0=$(date +%s%N)
+        sleep "$IDLE_WINDOW_S"
+        c1=$(cpu_ns "$DPID"); t1=$(date +%s%N)
+        awk -v c=$((c1 - c0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.1f\n", c / 1e6 * 60e9 / t }' >> "$B/idle.ms"
+        end_pid "$DPID" "$d/w.conf"
+        rm -rf "$d"
+    done
+    row idle "warden CPU ms per minute, 10 idle services" "$B/idle.ms" "<= 5"
+}
+
 # ---- main ----
 
 started=$(date +%s)
 echo "warden bench: $("$WARDEN" version) on $(uname -r), $(nproc) cores; running: $SELECTED"
 printf '%-10s %-50s %8s %8s %8s %8s %3s  %s\n' bench metric min median p99 max n target | tee -a "$B/table"
 case " $SELECTED " in *" rss "*) bench_rss ;; esac
+case " $SELECTED " in *" idle "*) bench_idle ;; esac
 case " $SELECTED " in *" fail "*) bench_fail ;; esac
 case " $SELECTED " in *" stop "*) bench_stop ;; esac
 case " $SELECTED " in *" tree "*) bench_tree ;; esac

@@ -53,7 +53,7 @@
 #define FORK_RATE_POINTS           16u   /* ...from this many pids points, one per 1/16 of it */
 #define SNAPSHOT_PIDS_MAX          8192u /* processes read for a process-tree snapshot */
 #define ESCAPE_TREE_MAX            256u /* processes of an escaped main process's tree moved back */
-#define ESCAPE_CHECK_TICKS         10u  /* 1 s ticks between escape checks at a steady task count */
+#define ESCAPE_CHECK_TICKS         60u  /* 1 s ticks between escape checks at a steady task count */
 #define PROBE_OWNER_PIDS_MAX       256u /* replacement processes searched for a probe's socket */
 #define PROBE_OWNER_FDS_MAX        16384u /* fd links read per search */
 #define PROBE_DIAG_REPLY_MAX       1024u  /* bytes of one sock_diag reply (an inet_diag_msg) */

@@ -25,7 +25,18 @@ const char *cgroup_kind_name(enum cgroup_kind kind)
 void cgroup_svc_init(struct cgroup_svc *cg)
 {
     memset(cg, 0, sizeof(*cg));
-    cg->v2_fd = cg->mem_fd = cg->pids_fd = -1;
+    cg->v2_fd = cg->mem_fd = cg->pids_fd = cg->mem_cur_fd = cg->pids_cur_fd = -1;
+}
+
+static void close_kept(struct cgroup_svc *cg)
+{
+    if (cg->mem_cur_fd >= 0) {
+        (void)close(cg->mem_cur_fd);
+    }
+    if (cg->pids_cur_fd >= 0) {
+        (void)close(cg->pids_cur_fd);
+    }
+    cg->mem_cur_fd = cg->pids_cur_fd = -1;
 }
 
 int cgroup_path_join(char *out, const char *a, const char *b, const char *c)
@@ -241,13 +252,8 @@ int cgroup_read_at(int dirfd, const char *file, char *buf, size_t len)
     return -e;
 }
 
-int cgroup_read_u64_at(int dirfd, const char *file, uint64_t *out)
+static int parse_u64(const char *buf, uint64_t *out)
 {
-    char buf[64];
-    int rc = cgroup_read_at(dirfd, file, buf, sizeof(buf));
-    if (rc < 0) {
-        return rc;
-    }
     if (strncmp(buf, "max", 3) == 0) {
         *out = 0;
         return 0;
@@ -260,6 +266,39 @@ int cgroup_read_u64_at(int dirfd, const char *file, uint64_t *out)
     }
     *out = v;
     return 0;
+}
+
+int cgroup_read_u64_at(int dirfd, const char *file, uint64_t *out)
+{
+    char buf[64];
+    int rc = cgroup_read_at(dirfd, file, buf, sizeof(buf));
+    return rc < 0 ? rc : parse_u64(buf, out);
+}
+
+int cgroup_read_u64_kept(int *fd, int dirfd, const char *file, uint64_t *out)
+{
+    if (*fd < 0) {
+        if (dirfd < 0) {
+            return -EBADF;
+        }
+        *fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC);
+        if (*fd < 0) {
+            return -errno;
+        }
+    }
+    char buf[64];
+    ssize_t n;
+    do {
+        n = pread(*fd, buf, sizeof(buf) - 1, 0);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        int e = errno;
+        (void)close(*fd); // the cgroup went away: opened afresh next time
+        *fd = -1;
+        return -e;
+    }
+    buf[n] = '\0';
+    return parse_u64(buf, out);
 }
 
 int cgroup_read_key_at(int dirfd, const char *file, const char *key, uint64_t *out)
@@ -397,6 +436,9 @@ void cgroup_teardown(struct cgroup_sys *sys)
 
 int cgroup_create(struct cgroup_sys *sys, struct cgroup_svc *cg, const char *name)
 {
+    // cg may be a copy of another instance's (an overlap's retiree keeps the original):
+    // the kept fds are that one's to close
+    cg->mem_cur_fd = cg->pids_cur_fd = -1;
     return sys->ops->create(sys, cg, name);
 }
 
@@ -428,6 +470,7 @@ int cgroup_stats(struct cgroup_sys *sys, struct cgroup_svc *cg, struct cgroup_st
 
 int cgroup_destroy(struct cgroup_sys *sys, struct cgroup_svc *cg)
 {
+    close_kept(cg);
     return sys->ops->destroy(sys, cg);
 }
 

@@ -41,7 +41,9 @@ struct cgroup_svc {
     int v2_fd;
     int mem_fd;
     int pids_fd;
-    pid_t pgid; /* none backend: the service's process group (= main pid) */
+    int mem_cur_fd;  /* the usage file the sampler reads, kept open (pread at 0), or -1 */
+    int pids_cur_fd; /* pids.current, likewise */
+    pid_t pgid;      /* none backend: the service's process group (= main pid) */
 };
 
 /* Where a cgroup's memory is, from memory.stat: the evidence of a memory death (the exit
@@ -194,6 +196,9 @@ int cgroup_write_at(int dirfd, const char *file, const char *text);
 int cgroup_read_at(int dirfd, const char *file, char *buf, size_t len);
 /* "max" reads as 0 (unlimited). */
 int cgroup_read_u64_at(int dirfd, const char *file, uint64_t *out);
+/* The same through *fd, opened from dirfd on first use and kept: one pread a sample instead
+ * of openat + read + close (the sampler's files, read every second or faster). */
+int cgroup_read_u64_kept(int *fd, int dirfd, const char *file, uint64_t *out);
 /* Value of "key N" line in a flat-keyed file (memory.events, memory.oom_control). */
 int cgroup_read_key_at(int dirfd, const char *file, const char *key, uint64_t *out);
 /* SIGKILL/signal every pid listed in dirfd's cgroup.procs, repeating until the list is

@@ -166,8 +166,8 @@ static void v1_teardown(struct cgroup_sys *sys)
 
 static int v1_sample(struct cgroup_svc *cg, uint64_t *mem, uint64_t *pids)
 {
-    int rc = cgroup_read_u64_at(cg->mem_fd, "memory.usage_in_bytes", mem);
-    int rc2 = cgroup_read_u64_at(cg->pids_fd, "pids.current", pids);
+    int rc = cgroup_read_u64_kept(&cg->mem_cur_fd, cg->mem_fd, "memory.usage_in_bytes", mem);
+    int rc2 = cgroup_read_u64_kept(&cg->pids_cur_fd, cg->pids_fd, "pids.current", pids);
     return rc < 0 ? rc : rc2;
 }
 

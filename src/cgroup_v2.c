@@ -191,8 +191,8 @@ static void v2_teardown(struct cgroup_sys *sys)
 
 static int v2_sample(struct cgroup_svc *cg, uint64_t *mem, uint64_t *pids)
 {
-    int rc = cgroup_read_u64_at(cg->v2_fd, "memory.current", mem);
-    int rc2 = cgroup_read_u64_at(cg->v2_fd, "pids.current", pids);
+    int rc = cgroup_read_u64_kept(&cg->mem_cur_fd, cg->v2_fd, "memory.current", mem);
+    int rc2 = cgroup_read_u64_kept(&cg->pids_cur_fd, cg->v2_fd, "pids.current", pids);
     return rc < 0 ? rc : rc2;
 }
 

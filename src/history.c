@@ -39,6 +39,15 @@ static_assert(sizeof(struct hist_minute) == HISTORY_MINUTE_BYTES, "minute layout
 static_assert(SERVICE_NAME_MAX <= HIST_NAME_BYTES, "a service name fits the header");
 static_assert(sizeof(struct history) <= 256 + SERVICE_NAME_MAX, "struct history stays small");
 
+// Fine points held for one pwrite (history.h, HISTORY_PEND_MAX), as on disk, for
+// consecutive slots from slot; the indexes of struct history count them already (the header
+// is written only after them). Out of struct history, which stays small in struct service.
+struct hist_pend {
+    struct hist_point pts[HISTORY_PEND_MAX];
+    uint32_t count, slot;
+    bool visible; // one of them overwrites a slot a reader may be copying
+};
+
 // FNV-1a, 32 bits: enough to tell a torn or scribbled header from a written one.
 static uint32_t fnv1a(const void *buf, size_t len)
 {
@@ -420,6 +429,9 @@ int history_open(struct history *h, const char *state_dir, const char *name)
             rc = rc == 0 && (h->write_seq & 1u) ? header_commit(h) : rc;
         }
     }
+    if (rc == 0) {
+        h->pend = calloc(1, sizeof(*h->pend)); // NULL: written point by point
+    }
     if (rc != 0) {
         (void)close(h->fd);
         h->fd = -1;
@@ -525,6 +537,71 @@ static void acc_add(struct hist_acc *a, uint64_t mem_bytes, uint64_t peak_bytes,
 }
 
 // Put a sample of second sec into the fine ring: merge into the newest point or append.
+
+// Write the held fine points (consecutive slots: one pwrite), bracketed like one record
+// when one of them overwrites a slot a reader may be copying, then the header counting them.
+static int pend_flush(struct history *h)
+{
+    if (!h->pend || h->pend->count == 0) {
+        return 0;
+    }
+    int rc = 0;
+    if (h->pend->visible) {
+        h->write_seq |= 1u;
+        rc = header_write(h);
+    }
+    if (rc == 0) {
+        rc = pwrite_all(h->fd, h->pend->pts, h->pend->count * sizeof(h->pend->pts[0]),
+                        hist_fine_off(h->pend->slot));
+        if (rc != 0) {
+            h->write_error_count++;
+            h->size_check_sec = 0;
+        }
+    }
+    h->pend->count = 0;
+    h->pend->visible = false;
+    int rc2 = header_commit(h);
+    return rc ? rc : rc2;
+}
+
+int history_flush(struct history *h)
+{
+    return h->fd < 0 ? -EBADF : pend_flush(h);
+}
+
+// Hold a packed point for slot: it replaces the newest held one (a same-second merge),
+// follows it, or starts a new run after writing the held ones out.
+static int pend_add(struct history *h, uint32_t slot, const struct hist_point *disk, bool visible)
+{
+    if (!h->pend) { // no memory for the batch: each point as it comes
+        int rc = record_write(h, disk, sizeof(*disk), hist_fine_off(slot), visible);
+        int rc2 = header_commit(h);
+        return rc ? rc : rc2;
+    }
+    int rc = 0;
+    if (h->pend->count > 0) {
+        uint32_t last = h->pend->slot + h->pend->count - 1;
+        if (slot == last) {
+            h->pend->pts[h->pend->count - 1] = *disk;
+            h->pend->visible = h->pend->visible || visible;
+            return 0;
+        }
+        if (slot != last + 1) {
+            rc = pend_flush(h); // not the next slot (the ring wrapped): a run of its own
+        }
+    }
+    if (h->pend->count == 0) {
+        h->pend->slot = slot;
+    }
+    h->pend->pts[h->pend->count++] = *disk;
+    h->pend->visible = h->pend->visible || visible;
+    if (h->pend->count == HISTORY_PEND_MAX) {
+        int rc2 = pend_flush(h);
+        rc = rc ? rc : rc2;
+    }
+    return rc;
+}
+
 static int fine_put(struct history *h, uint64_t sec, uint64_t mem_bytes, uint64_t peak_bytes,
                     uint32_t pids)
 {
@@ -544,17 +621,13 @@ static int fine_put(struct history *h, uint64_t sec, uint64_t mem_bytes, uint64_
     struct hist_point disk = p;
     point_pack(&disk);
     bool visible = merge || h->fine_valid == HISTORY_FINE_COUNT;
-    int rc = record_write(h, &disk, sizeof(disk), hist_fine_off(slot), visible);
-    if (rc == 0) {
-        h->last = p;
-    }
-    if (rc == 0 && !merge) {
+    h->last = p;
+    if (!merge) {
         h->fine_next = (h->fine_next + 1) % HISTORY_FINE_COUNT;
         h->fine_total++;
         h->fine_valid += h->fine_valid < HISTORY_FINE_COUNT;
     }
-    int rc2 = header_commit(h);
-    return rc ? rc : rc2;
+    return pend_add(h, slot, &disk, visible);
 }
 
 // A file cut short (truncate, a full disk's cleanup) reads short to readers, who then
@@ -573,6 +646,7 @@ static void size_check(struct history *h, uint64_t sec)
     if (fstat(h->fd, &st) != 0 || st.st_size == (off_t)HISTORY_FILE_BYTES) {
         return;
     }
+    (void)pend_flush(h); // the header below counts them: they go first
     h->repair_count++;
     if (ftruncate(h->fd, (off_t)HISTORY_FILE_BYTES) != 0) {
         h->write_error_count++;
@@ -601,7 +675,9 @@ int history_record(struct history *h, uint64_t wall_ms, uint64_t mem_bytes, uint
     uint64_t minute = sec / 60u;
     int rc = 0;
     if (h->acc.samples > 0 && h->acc.minute != minute) {
-        rc = acc_flush(h);
+        rc = pend_flush(h); // the minute's header counts the fine points: they go first
+        int rc1 = acc_flush(h);
+        rc = rc ? rc : rc1;
     }
     if (h->acc.samples == 0) {
         int rc2 = acc_start(h, minute);
@@ -617,7 +693,10 @@ void history_close(struct history *h)
     if (h->fd < 0) {
         return;
     }
-    (void)acc_flush(h); // a failure is counted in write_error_count
+    (void)pend_flush(h); // failures are counted in write_error_count
+    free(h->pend);
+    h->pend = NULL;
+    (void)acc_flush(h);
     (void)close(h->fd);
     h->fd = -1;
 }

@@ -72,6 +72,12 @@ struct hist_acc {
     bool rewrite;         /* the minute is the newest coarse record already: overwrite it */
 };
 
+/* Fine points are written HISTORY_PEND_MAX at a time (one pwrite and the header, instead of
+ * two pwrites a second: most of warden's idle cost), and at every minute's end, at
+ * history_flush and at close: a reader of a live file is at most that many seconds behind,
+ * and a crash of warden loses at most those seconds. */
+#define HISTORY_PEND_MAX 30u
+
 /* An open history: the fd, the ring indexes and the running minute, never the rings. */
 struct history {
     int fd;                      /* -1 when closed */
@@ -91,6 +97,7 @@ struct history {
     uint64_t write_error_count;  /* failed pwrites (that point or minute is lost) */
     uint64_t repair_count;       /* times the file was found cut short (or grown) and resized */
     uint64_t size_check_sec;     /* wall second of the last size check; 0: check at next */
+    struct hist_pend *pend;      /* fine points not on disk yet (history.c); NULL: none held */
 };
 
 /* A loaded history, oldest first. fine and coarse are heap arrays of at most
@@ -113,6 +120,9 @@ struct hist_view {
  * h->recreated is set. state_dir must exist; name must pass config_check_name (-EINVAL,
  * so no path tricks). Returns 0 or -errno; on failure h->fd is -1. */
 int history_open(struct history *h, const char *state_dir, const char *name);
+/* Write the fine points still held (see HISTORY_PEND_MAX) and the header: at an instance's
+ * exit, so the report of a crash has its last seconds. 0 or -errno. */
+int history_flush(struct history *h);
 
 /* Record one sample taken at wall_ms (ms since the epoch). Samples are placed by wall-clock
  * second: a new second appends a fine point (2 pwrites: point, header; 3 once the ring is

@@ -162,13 +162,24 @@ int timer_arm_ms(int tfd, uint64_t ms)
     return timerfd_settime(tfd, 0, &its, NULL) < 0 ? -errno : 0;
 }
 
+int timer_arm_periodic_ms(int tfd, uint64_t ms)
+{
+    struct itimerspec its = {0};
+    its.it_value.tv_sec = its.it_interval.tv_sec = (time_t)(ms / 1000);
+    its.it_value.tv_nsec = its.it_interval.tv_nsec = (long)(ms % 1000) * 1000000L;
+    return timerfd_settime(tfd, 0, &its, NULL) < 0 ? -errno : 0;
+}
+
+// One read: a timerfd returns every expiration since the last read at once (a second read
+// would only say EAGAIN, and idle warden is mostly timer wake-ups).
 uint64_t timer_drain(int tfd)
 {
-    uint64_t n = 0, total = 0;
-    while (read(tfd, &n, sizeof(n)) == (ssize_t)sizeof(n)) {
-        total += n;
-    }
-    return total;
+    uint64_t n = 0;
+    ssize_t r;
+    do {
+        r = read(tfd, &n, sizeof(n));
+    } while (r < 0 && errno == EINTR);
+    return r == (ssize_t)sizeof(n) ? n : 0;
 }
 
 static uint64_t clock_ms(clockid_t id)

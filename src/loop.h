@@ -36,6 +36,8 @@ int timer_create_fd(void);
 int timer_arm_ms(int tfd, uint64_t ms);
 /* Read and discard expirations; returns how many there were (0: a stale wakeup). */
 uint64_t timer_drain(int tfd);
+/* Arm tfd to fire every ms from now on (no re-arm per tick). 0 or -errno. */
+int timer_arm_periodic_ms(int tfd, uint64_t ms);
 
 /* Monotonic and wall clocks in ms. */
 uint64_t clock_mono_ms(void);

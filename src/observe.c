@@ -50,7 +50,6 @@ static void on_history_tick(struct loop *loop, int fd, uint32_t events, void *ct
                              pids > UINT32_MAX ? UINT32_MAX : (uint32_t)pids);
     }
     sup_journal_retry(sup);
-    (void)timer_arm_ms(fd, HISTORY_TICK_MS);
 }
 
 static void open_history(struct supervisor *sup)
@@ -81,7 +80,7 @@ static void start_tick(struct supervisor *sup)
     sup->history_timer = timer_create_fd();
     if (sup->history_timer >= 0 &&
         loop_add(sup->loop, sup->history_timer, EPOLLIN, on_history_tick, sup) == 0) {
-        (void)timer_arm_ms(sup->history_timer, HISTORY_TICK_MS);
+        (void)timer_arm_periodic_ms(sup->history_timer, HISTORY_TICK_MS); // no re-arm a tick
     }
 }
 

@@ -10,6 +10,12 @@
 // A kept line is at most OUTTAIL_LINE_MAX; a uint16_t holds it.
 _Static_assert(OUTTAIL_LINE_MAX < 65536u && OUTTAIL_LINE_MAX <= OUTTAIL_BYTES, "line size");
 
+void outtail_init(struct outtail *t, char *buf)
+{
+    t->buf = buf;
+    outtail_reset(t);
+}
+
 void outtail_reset(struct outtail *t)
 {
     t->count = 0;

@@ -32,9 +32,17 @@ uint64_t service_heap_cap_usage(const struct service *svc)
     return cap.cap_bytes + cap.cap_bytes / 16u + (8u << 20);
 }
 
+static void flush_history(struct service *svc)
+{
+    if (svc->hist.fd >= 0) {
+        (void)history_flush(&svc->hist); // the seconds before the exit, for its report
+    }
+}
+
 void service_record_exit(struct service *svc, const struct exit_facts *f, uint64_t uptime_ms)
 {
     policy_classify(f, &svc->last_exit);
+    flush_history(svc);
     service_name_oom_victim(svc);
     svc->has_last_exit = true;
     svc->last_exit_wall_ms = clock_wall_ms();

@@ -31,6 +31,7 @@ static void on_timer(struct loop *loop, int fd, uint32_t events, void *ctx)
 static struct linebuf linebufs[SERVICES_MAX][2];
 static struct logfile logfiles[SERVICES_MAX];
 static struct outtail tails[SERVICES_MAX];
+static char tail_bufs[SERVICES_MAX][OUTTAIL_BYTES]; // touched only by output (outtail.h)
 
 void service_reconfigure(struct service *svc, const struct svc_config *cfg)
 {
@@ -59,6 +60,9 @@ int service_init(struct service *svc, struct supervisor *sup, const struct svc_c
     svc->out_lb = &linebufs[slot][0];
     svc->err_lb = &linebufs[slot][1];
     svc->tail = &tails[slot];
+    if (!svc->tail->buf) {
+        svc->tail->buf = tail_bufs[slot];
+    }
     // Static storage starts zeroed and logs_flush empties a buffer at every teardown, so
     // nothing is written (or even read) here: the buffers' pages stay unmapped until used.
     svc->sup = sup;

@@ -675,6 +675,7 @@ static void test_disk_layout(void **state)
     struct history h;
     assert_int_equal(history_open(&h, f->dir, "api"), 0);
     record_ok(&h, T0_MS + 1500, 0x0102030405060708ull, 9, 0x0a0b0c0d);
+    assert_int_equal(history_flush(&h), 0); // points are held for one pwrite per 10
     char path[PATH_MAX];
     hist_path(path, sizeof(path), f->dir, "api");
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -702,7 +703,39 @@ static void test_disk_layout(void **state)
     assert_int_equal(get_le32(p + 24), 0x0a0b0c0d);
     assert_int_equal(get_le32(p + 28), fnv1a(p, 28)); // the point's checksum
     record_ok(&h, T0_MS + 1900, 1, 1, 1);             // a merge rewrites a visible point: bracketed
+    assert_int_equal(history_flush(&h), 0);
     assert_int_equal(header_seq(path), 2);
+    history_close(&h);
+}
+
+// Fine points go to disk HISTORY_PEND_MAX at a time (one pwrite instead of two a second):
+// a reader of the live file is at most that many seconds behind, never sees a point the
+// header does not count, and history_flush (an instance's exit) writes the rest.
+static void test_points_batched(void **state)
+{
+    struct fixture *f = *state;
+    struct history h;
+    assert_int_equal(history_open(&h, f->dir, "api"), 0);
+    const unsigned n = HISTORY_PEND_MAX + 5; // within T0's minute: no minute flush
+    record_seconds(&h, 0, n);
+    struct hist_view v;
+    assert_int_equal(history_load(f->dir, "api", &v), 0);
+    assert_int_equal(v.nfine, HISTORY_PEND_MAX); // one batch written, 5 held
+    assert_int_equal(v.dropped_records, 0);
+    assert_int_equal(v.fine[HISTORY_PEND_MAX - 1].t_ms, T0_MS + (HISTORY_PEND_MAX - 1) * 1000u);
+    history_view_free(&v);
+    assert_int_equal(history_flush(&h), 0);
+    assert_int_equal(history_load(f->dir, "api", &v), 0);
+    assert_int_equal(v.nfine, n);
+    assert_int_equal(v.dropped_records, 0);
+    history_view_free(&v);
+    // a same-second merge into a point already written is written again, in place
+    record_ok(&h, T0_MS + (n - 1) * 1000u + 500u, 1u << 30, 1u << 30, 7);
+    assert_int_equal(history_flush(&h), 0);
+    assert_int_equal(history_load(f->dir, "api", &v), 0);
+    assert_int_equal(v.nfine, n);
+    assert_int_equal(v.fine[n - 1].mem_bytes, 1u << 30);
+    history_view_free(&v);
     history_close(&h);
 }
 
@@ -950,6 +983,7 @@ static void test_truncated_while_recording(void **state)
         record_seconds(&h, 96, 25); // checked at 100 s
         assert_int_equal(h.repair_count, 1);
         assert_int_equal(path_size(path), (off_t)HISTORY_FILE_BYTES);
+        assert_int_equal(history_flush(&h), 0); // the held seconds
         assert_int_equal(history_load(f->dir, "api", &v), 0);
         assert_view_sane(&v);
         assert_true(v.dropped_records > 0 || cuts[c] == HISTORY_FILE_BYTES - 1);
@@ -997,6 +1031,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
             cmocka_unit_test_setup_teardown(test_bad_names_and_states, setup, teardown),
             cmocka_unit_test_setup_teardown(test_disk_layout, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_points_batched, setup, teardown),
             cmocka_unit_test_setup_teardown(test_random_bytes_dropped, setup, teardown),
             cmocka_unit_test_setup_teardown(test_flipped_bit, setup, teardown),
             cmocka_unit_test_setup_teardown(test_forged_values_and_times, setup, teardown),

@@ -61,7 +61,8 @@ static void test_tail_caps(void **state)
 {
     (void)state;
     static struct outtail t;
-    outtail_reset(&t);
+    static char tbuf[OUTTAIL_BYTES];
+    outtail_init(&t, tbuf);
     char line[64];
     for (int i = 0; i < 100; i++) {
         int n = snprintf(line, sizeof(line), "line %d", i);
@@ -97,7 +98,8 @@ static void test_first_oom_line_kept(void **state)
 {
     (void)state;
     static struct outtail t;
-    outtail_reset(&t);
+    static char tbuf[OUTTAIL_BYTES];
+    outtail_init(&t, tbuf);
     const char *oom = "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of "
                       "memory";
     outtail_add(&t, oom, strlen(oom));
