@@ -18,6 +18,7 @@
 #include "config.h"
 #include "journal.h"
 #include "log.h"
+#include "meminfo.h"
 #include "supervisor.h"
 
 static const char usage_text[] =
@@ -92,17 +93,12 @@ int cli_help(const char *topic)
 // a container the limit is the host that matters).
 static uint64_t host_memory(void)
 {
-    // test-only: the host guard's fake /proc/meminfo (guard_host.c) is the host here too, so
+    // test-only: the host guard's fake /proc/meminfo (meminfo.h) is the host here too, so
     // a test's min_available is checked against the MemTotal the guard will see
-    const char *fake = getenv("WARDEN_TEST_MEMINFO");
-    FILE *f = fake ? fopen(fake, "re") : NULL;
-    if (f) {
-        unsigned long long kb = 0;
-        int n = fscanf(f, "MemTotal: %llu kB", &kb);
-        (void)fclose(f);
-        if (n == 1 && kb) {
-            return (uint64_t)kb * 1024u;
-        }
+    struct meminfo mi;
+    if (getenv("WARDEN_TEST_MEMINFO") && meminfo_read(meminfo_path(), &mi) == 0 && mi.has_total &&
+        mi.total_bytes) {
+        return mi.total_bytes;
     }
     struct sysinfo si;
     uint64_t total = sysinfo(&si) == 0 ? (uint64_t)si.totalram * si.mem_unit : 0;

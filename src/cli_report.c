@@ -125,7 +125,8 @@ static json_t *live_status(const struct report_opts *o, const struct warden_conf
                        : o->config   ? cfg->socket
                        : env && *env ? env
                                      : cfg->socket;
-    json_t *req = json_pack("{s:s}", "cmd", "status");
+    // flush_history: the daemon writes the 1 s points it holds before answering
+    json_t *req = json_pack("{s:s, s:b}", "cmd", "status", "flush_history", 1);
     json_t *resp = NULL;
     int rc = control_request(path, req, &resp);
     json_decref(req);

@@ -16,6 +16,7 @@
 #include "cgroup.h"
 #include "log.h"
 #include "loop.h"
+#include "meminfo.h"
 #include "service.h"
 #include "supervisor.h"
 
@@ -23,36 +24,15 @@
 #define HOST_SAMPLE_MAX_MS 1000u // slowest, far from it
 #define HOST_COOLDOWN_MS   1000u // after acting, give the kernel time to free memory
 
-int guard_host_parse_meminfo(const char *text, uint64_t *available_bytes)
-{
-    const char *p = strstr(text, "MemAvailable:");
-    if (!p) {
-        return -EINVAL;
-    }
-    char *end = NULL;
-    unsigned long long kb = strtoull(p + 13, &end, 10);
-    if (end == p + 13) {
-        return -EINVAL;
-    }
-    *available_bytes = (uint64_t)kb * 1024u;
-    return 0;
-}
-
 static int read_available(struct host_guard *h, uint64_t *bytes)
 {
-    char buf[4096]; // MemAvailable is on the third line of /proc/meminfo
-    int fd = open(h->meminfo_path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return -errno;
+    struct meminfo mi;
+    int rc = meminfo_read(h->meminfo_path, &mi);
+    if (rc == 0 && !mi.has_available) {
+        rc = -EINVAL;
     }
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    int e = n < 0 ? errno : 0;
-    (void)close(fd);
-    if (n < 0) {
-        return -e;
-    }
-    buf[n] = '\0';
-    return guard_host_parse_meminfo(buf, bytes);
+    *bytes = mi.available_bytes;
+    return rc;
 }
 
 bool guard_host_room_for(struct supervisor *sup, uint64_t bytes, uint64_t *available)
@@ -192,9 +172,7 @@ int guard_host_init(struct supervisor *sup)
     if (!h->enabled) {
         return 0;
     }
-    const char *fake = getenv("WARDEN_TEST_MEMINFO"); // test-only: a fake host budget
-    (void)snprintf(h->meminfo_path, sizeof(h->meminfo_path), "%s",
-                   fake && *fake ? fake : "/proc/meminfo");
+    (void)snprintf(h->meminfo_path, sizeof(h->meminfo_path), "%s", meminfo_path());
     if (c->host_min_available_bytes) {
         h->timer_fd = timer_create_fd();
         if (h->timer_fd < 0) {

@@ -30,7 +30,4 @@ void guard_host_fini(struct supervisor *sup);
  * when there is no such floor. *available: what MemAvailable read (0 when not read). */
 bool guard_host_room_for(struct supervisor *sup, uint64_t bytes, uint64_t *available);
 
-/* Parse "MemAvailable:" (kB) out of a /proc/meminfo text. 0 or -EINVAL. */
-int guard_host_parse_meminfo(const char *text, uint64_t *available_bytes);
-
 #endif

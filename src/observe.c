@@ -17,6 +17,7 @@
 #include "log.h"
 #include "logfile.h"
 #include "loop.h"
+#include "meminfo.h"
 #include "metrics.h"
 #include "supervisor.h"
 
@@ -197,19 +198,13 @@ static ssize_t read_small(const char *path, char *buf, size_t size)
     return n;
 }
 
-// "Key:   N kB" in a /proc/meminfo text, in bytes; 0 when absent.
-static uint64_t meminfo_field(const char *text, const char *key)
-{
-    const char *p = strstr(text, key);
-    return p ? strtoull(p + strlen(key), NULL, 10) * 1024u : 0;
-}
-
 static void host_figures(struct metrics_snapshot *s)
 {
     char buf[PROC_READ_BYTES];
-    if (read_small("/proc/meminfo", buf, sizeof(buf)) > 0) {
-        s->host_memory_total_bytes = meminfo_field(buf, "MemTotal:");
-        s->host_memory_available_bytes = meminfo_field(buf, "MemAvailable:");
+    struct meminfo mi;
+    if (meminfo_read(meminfo_path(), &mi) == 0) { // the host guard's file (and its test fake)
+        s->host_memory_total_bytes = mi.total_bytes;
+        s->host_memory_available_bytes = mi.available_bytes;
     }
     s->host_memory_pressure_full_avg10 = -1; // no PSI: the family is left out
     if (read_small("/proc/pressure/memory", buf, sizeof(buf)) > 0) {

@@ -57,6 +57,11 @@ static void set_state(struct service *svc, enum svc_state s)
     svc->state = s;
 }
 
+void service_set_state(struct service *svc, enum svc_state s)
+{
+    set_state(svc, s);
+}
+
 bool service_settled(const struct service *svc)
 {
     return (svc->state == SVC_STOPPED || svc->state == SVC_FAILED) && !svc->retiring;
@@ -292,7 +297,7 @@ void service_start_failed(struct service *svc, const char *what, int err)
     service_record_exit(svc, &f, 0);
     svc->starts++;
     (void)cgroup_destroy(&svc->sup->cgs, &svc->cg);
-    svc->state = SVC_DRAINING; // so finish_instance runs the policy from a known state
+    set_state(svc, SVC_DRAINING); // so finish_instance runs the policy from a known state
     svc->empty_checks = 0;
     service_handle(svc, SVC_EV_TIMER);
 }

@@ -10,6 +10,8 @@
 #include "logfile.h"
 #include "service.h"
 
+// service.c: the one writer of svc->state (for service_overlap.c's restore).
+void service_set_state(struct service *svc, enum svc_state s);
 // Stop watching and close *fd (then -1). Safe on -1.
 void service_close_fd(struct service *svc, int *fd);
 // Settle in stopped or failed (why: the reason), journalled.

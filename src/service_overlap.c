@@ -235,7 +235,7 @@ bool service_overlap_restore(struct service *svc)
     service_close_fd(svc, &r->timer_fd);
     svc->retiring = false;
     service_watch_output(svc);
-    svc->state = SVC_RUNNING;
+    service_set_state(svc, SVC_RUNNING);
     guard_start(svc);
     svc->guard.mem_fired = true; // no memory_restart again for it: that would loop
     if (svc->overlap_again) {

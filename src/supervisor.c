@@ -436,6 +436,15 @@ static json_t *on_request(json_t *req, void *ctx)
         return error_response(2, "unknown service \"%s\"", name);
     }
     if (strcmp(cmd, "status") == 0) {
+        if (json_is_true(json_object_get(req, "flush_history"))) {
+            // the report reads the history files next: the points held for one pwrite
+            // (history.h) go to disk first, so it sees the last seconds too
+            for (unsigned i = 0; i < sup->service_count; i++) {
+                if (sup->services[i].hist.fd >= 0) {
+                    (void)history_flush(&sup->services[i].hist);
+                }
+            }
+        }
         return status_response(sup, name);
     }
     if (strcmp(cmd, "reload") == 0) {

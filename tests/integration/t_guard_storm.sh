@@ -18,6 +18,8 @@ echo "$ev" | grep -q '"summary": *"[0-9]* x forker, parent' || { echo "$ev"; fai
 log "$(echo "$ev" | sed -n 's/.*"summary": *"\([^"]*\)".*/\1/p')"
 events_of pids-warn storm | grep -q 'forker' || fail "no pids-warn snapshot"
 events_of exit storm | grep -q 'process-storm' || fail "exit not attributed to process-storm"
-cur=$("$WARDEN" status storm --json | sed -n '/"pids"/,$p' | sed -n 's/.*"current": \([0-9]*\).*/\1/p' | head -n1)
-[ "${cur:-0}" = 0 ] || fail "$cur processes survived"
+# the count status prints must be there: an empty match is a failure, not "0 survivors"
+cur=$("$WARDEN" status storm --json | tr -d ' \n' | sed -n 's/.*"pids":{"current":\([0-9][0-9]*\).*/\1/p')
+[ -n "$cur" ] || fail "status --json has no pids.current: $("$WARDEN" status storm --json | head -c 400)"
+[ "$cur" = 0 ] || fail "$cur processes survived"
 echo "process storm ok"
