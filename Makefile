@@ -10,43 +10,57 @@ BUILD   ?= build$(if $(SAN),-san)$(if $(STATIC),-static)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual -Wstrict-prototypes \
            -Wmissing-prototypes -Wmissing-declarations -Wformat=2 -Wvla
+
+# CFLAGS, CPPFLAGS, LDFLAGS and LDLIBS are the user's: they default to the optimisation
+# below, and whatever is given on make's command line (`make CFLAGS=-O0`, `make coverage`)
+# replaces only them. What warden needs to build at all (the standard, the warnings, the
+# version, hardening, the libraries) is in WARDEN_* and always used, before the user's
+# flags, so that a user's flag wins where two conflict (-O0 after -Os, -U_FORTIFY_SOURCE).
 # -Os and no .eh_frame: warden's own private memory is a target (bench/run.sh rss); the
 # smaller text and read-only segments took 30 kB off it. gdb still unwinds from .debug_frame.
 CFLAGS  ?= -Os -g
-CFLAGS  += -std=gnu11 -D_GNU_SOURCE $(WARN) -D_FORTIFY_SOURCE=2 -fstack-protector-strong -MMD -MP \
-           -DWARDEN_VERSION='"$(VERSION)"'
-LDFLAGS += -Wl,-z,relro,-z,now
+WARDEN_CPPFLAGS := -D_GNU_SOURCE -DWARDEN_VERSION='"$(VERSION)"'
+# _FORTIFY_SOURCE only with optimisation: without it glibc says "#warning _FORTIFY_SOURCE
+# requires compiling with optimization", which -Werror makes an error (make CFLAGS=-O0).
+FORTIFY := $(if $(filter-out -O0,$(filter -O%,$(CFLAGS))),-D_FORTIFY_SOURCE=2)
+WARDEN_CFLAGS   := -std=gnu11 $(WARDEN_CPPFLAGS) $(FORTIFY) $(WARN) -fstack-protector-strong \
+                   -MMD -MP
+WARDEN_LDFLAGS  := -Wl,-z,relro,-z,now
 # 64 kB segment alignment: the kernel then loads warden at a 64 kB-aligned address, so the
 # 64 kB windows it maps around each page fault (fault-around) fall on the same code every
 # run; with 4 kB alignment ASLR shifted them, and the daemon's ~116 kB of hot code spanned
 # two or three windows depending on the run (bench/run.sh rss moved by 44 kB).
-LDFLAGS += -Wl,-z,max-page-size=0x10000
+WARDEN_LDFLAGS  += -Wl,-z,max-page-size=0x10000
 # jansson and inih are linked from their Debian packages' static archives: only warden maps
 # them, so as shared objects their pages (plus relocation and GOT pages) were private to
 # warden anyway, about 30 kB more of its resident memory. libc stays shared.
 ifeq ($(STATIC),)
-LDLIBS  += -Wl,-Bstatic -linih -ljansson -Wl,-Bdynamic
+WARDEN_LDLIBS   := -Wl,-Bstatic -linih -ljansson -Wl,-Bdynamic
 else
-LDLIBS  += -linih -ljansson
+WARDEN_LDLIBS   := -linih -ljansson
 endif
 
 ifneq ($(SAN),)
-CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-LDFLAGS += -fsanitize=address,undefined
+WARDEN_CFLAGS   += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+WARDEN_LDFLAGS  += -fsanitize=address,undefined
 else
-CFLAGS  += -fno-asynchronous-unwind-tables -fno-unwind-tables
+WARDEN_CFLAGS   += -fno-asynchronous-unwind-tables -fno-unwind-tables
 endif
 ifneq ($(STATIC),)
-LDFLAGS += -static
+WARDEN_LDFLAGS  += -static
 # A static binary cannot dlopen libmicrohttpd, and Debian's libmicrohttpd.a needs GnuTLS,
 # which has no complete set of static archives: `make static` first builds a TLS-less
 # libmicrohttpd.a from Debian's source (scripts/mhd_static.sh) and links that.
 MHD_A   ?= build-mhd/lib/libmicrohttpd.a
 ifneq ($(wildcard $(MHD_A)),)
-CFLAGS  += -DWARDEN_MHD_LINKED
-LDLIBS  += $(MHD_A)
+WARDEN_CFLAGS   += -DWARDEN_MHD_LINKED
+WARDEN_LDLIBS   += $(MHD_A)
 endif
 endif
+
+ALL_CFLAGS  = $(WARDEN_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(WARDEN_LDFLAGS) $(LDFLAGS)
+ALL_LDLIBS  = $(WARDEN_LDLIBS) $(LDLIBS)
 
 SRCS      := $(wildcard src/*.c)
 OBJS      := $(SRCS:src/%.c=$(BUILD)/%.o)
@@ -58,7 +72,7 @@ HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
 EXAMPLE_BINS := $(BUILD)/helpers/streamd
 
 .PHONY: all deps test unit integration san-test vm static demo bench clean format \
-        check-format check-headers tidy fuzz coverage valgrind
+        check-format check-headers check-layers tidy fuzz coverage coverage-report valgrind
 
 all: $(BUILD)/warden $(HELPER_BINS) $(EXAMPLE_BINS)
 
@@ -77,14 +91,14 @@ COLD_OBJS  := $(COLD_NAMES:%=$(BUILD)/%.o)
 HOT_OBJS   := $(filter-out $(COLD_OBJS),$(OBJS))
 
 $(BUILD)/warden: $(OBJS)
-	$(CC) $(LDFLAGS) -o $@ $(HOT_OBJS) $(LDLIBS) $(COLD_OBJS) $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(HOT_OBJS) $(ALL_LDLIBS) $(COLD_OBJS) $(ALL_LDLIBS)
 
 $(BUILD)/%.o: src/%.c | $(BUILD)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Isrc $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) -Isrc $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJS) $(ALL_LDLIBS) -lcmocka
 
 # The example streaming server (examples/streamd.c): the zero-drop tests' and benchmark's
 # workload; static and next to the helpers so the VM runs it too.
@@ -126,12 +140,15 @@ vm: deps
 	$(MAKE) STATIC=1 BUILD=build-static all
 	sh tests/vm/run.sh build-static
 
-# The one test command (README, .ci/run): install, build, and run every tier.
+# The one test command (README, .ci/run): install, build, and run every tier, then
+# clang-tidy (last, so that its findings do not hide what the test tiers say).
 test: deps
 	$(MAKE) all unit integration
 	$(MAKE) san-test
 	$(MAKE) fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
 	$(MAKE) vm
+	$(MAKE) check-layers
+	$(MAKE) tidy
 
 demo: deps all
 	sh examples/demo.sh $(abspath $(BUILD)/warden)
@@ -149,8 +166,20 @@ check-headers:
 	@set -e; for h in src/*.h; do echo '#include "'$$h'"' | \
 		$(CC) -std=gnu11 $(WARN) -I. -x c -fsyntax-only -; done
 
-tidy:
-	clang-tidy src/*.c -- -std=gnu11 -D_GNU_SOURCE -Isrc
+# No #include up the layers of ARCHITECTURE.md but the ones scripts/layers.allow lists.
+check-layers:
+	@sh scripts/check_layers.sh
+
+# clang-tidy with the repository's .clang-tidy (STYLE.md Appendix A) over every source,
+# TIDY_JOBS at a time; any finding fails it (WarningsAsErrors), after all files were checked.
+TIDY      ?= clang-tidy
+TIDY_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+tidy: | $(BUILD)
+	@command -v $(TIDY) >/dev/null || { echo "tidy: no $(TIDY) (make deps installs it)"; exit 1; }
+	@printf '%s\n' $(SRCS) | xargs -P $(TIDY_JOBS) -I{} $(TIDY) --quiet {} -- -std=gnu11 \
+		$(WARDEN_CPPFLAGS) -Isrc >$(BUILD)/tidy.log 2>&1; rc=$$?; cat $(BUILD)/tidy.log; \
+	if [ $$rc -ne 0 ]; then echo "tidy: $$(grep -c 'warnings-as-errors\]$$' $(BUILD)/tidy.log)" \
+		"findings (exit $$rc; the log: $(BUILD)/tidy.log)"; exit 1; fi; echo "tidy: clean"
 
 # libFuzzer targets: fuzz/fuzz_NAME.c with its seed corpus in fuzz/corpus/NAME/ (read, never
 # written: what a run finds goes to build-fuzz/corpus/NAME/). A crash fails the target.
@@ -175,12 +204,29 @@ fuzz:
 valgrind: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do valgrind -q --error-exitcode=1 --leak-check=full $$t; done
 
-# Line coverage of the unit and integration tiers; prints the uncovered lines per module.
+# Line coverage of the unit and integration tiers (built -O0 in build-cov); prints, per
+# module, its covered lines and the numbers of the lines never run (ranges), then the total.
+# The report is printed even when a test failed (then coverage fails after it); the
+# annotated sources stay in build-cov/gcov/. `make coverage-report` prints it again from
+# what build-cov holds (say, after running a single test against build-cov/warden).
 coverage:
-	$(MAKE) BUILD=build-cov CFLAGS="-O0 -g --coverage" LDFLAGS="--coverage" all unit integration
-	@for s in $(SRCS); do gcov -o build-cov $$s >/dev/null 2>&1; done
-	@for f in *.c.gcov; do printf '%-22s %s uncovered lines\n' "$${f%.gcov}" \
-		"$$(grep -c '^ *#####' $$f)"; done; rm -f *.gcov
+	@rm -rf build-cov/*.gcda build-cov/tests/*.gcda build-cov/gcov
+	@$(MAKE) BUILD=build-cov CFLAGS="-O0 -g --coverage" LDFLAGS="--coverage" \
+		all unit integration; rc=$$?; \
+	$(MAKE) --no-print-directory coverage-report || rc=1; exit $$rc
+
+coverage-report:
+	@rm -rf build-cov/gcov; mkdir -p build-cov/gcov
+	@for s in $(SRCS); do gcov -o build-cov $$s >/dev/null 2>&1; done; \
+	mv -f *.gcov build-cov/gcov/ 2>/dev/null; \
+	for f in build-cov/gcov/*.c.gcov; do awk -F: -v name="$$(basename $$f .gcov)" ' \
+		function flush() { if (first) { r = r sep first (last > first ? "-" last : ""); sep = "," } } \
+		$$1 ~ /#####/ { l = $$2 + 0; if (l != last + 1) { flush(); first = l } last = l; miss++ } \
+		$$1 ~ /^ *[0-9]+\*?$$/ { hit++ } \
+		END { flush(); printf "%-22s %5d/%-5d lines  uncovered: %s\n", name, hit, hit + miss, \
+			miss ? r : "none" }' $$f; done | tee build-cov/gcov/summary.txt; \
+	awk '{ split($$2, a, "/"); h += a[1]; t += a[2] } END { printf "%-22s %5d/%-5d lines" \
+		"  (%.1f%%)\n", "total", h, t, t ? 100 * h / t : 0 }' build-cov/gcov/summary.txt
 
 clean:
 	rm -rf build build-san build-static build-fuzz build-cov

@@ -4,7 +4,7 @@ set -e
 PKGS="build-essential pkg-config libinih-dev libjansson-dev libmicrohttpd-dev libcmocka-dev
       busybox-static qemu-system-x86 linux-image-amd64 iproute2 procps util-linux cpio gzip
       curl prometheus chromium xz-utils nodejs python3 memcached
-      golang-go default-jre-headless"
+      golang-go default-jre-headless clang-tidy"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

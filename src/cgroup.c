@@ -168,9 +168,10 @@ enum cgroup_kind cgroup_parse(struct cgroup_sys *sys, const char *mountinfo,
 
 static int read_whole(const char *path, char *buf, size_t len)
 {
+    buf[0] = '\0'; // a text whatever happens (and the analyzer sees it)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        return -errno;
+        return errno ? -errno : -EIO;
     }
     size_t off = 0;
     while (off + 1 < len) {
@@ -323,6 +324,26 @@ int cgroup_read_key_at(int dirfd, const char *file, const char *key, uint64_t *o
 // Signal every pid in dirfd/cgroup.procs, reading the whole file in chunks and acting
 // only on newline-terminated entries (a pid cut at a chunk edge is never taken for a
 // shorter one). Returns how many pids were listed, or -errno.
+// Signal the pid on each newline-terminated line of buf[0..have); returns where the
+// unfinished last line starts. *listed counts the pids.
+static size_t kill_lines(char *buf, size_t have, int sig, int *listed)
+{
+    size_t start = 0;
+    for (size_t i = 0; i < have; i++) {
+        if (buf[i] != '\n') {
+            continue;
+        }
+        buf[i] = '\0';
+        pid_t pid = (pid_t)strtol(buf + start, NULL, 10);
+        if (pid > 0) {
+            (void)kill(pid, sig);
+            (*listed)++;
+        }
+        start = i + 1;
+    }
+    return start;
+}
+
 static int kill_listed(int dirfd, int sig)
 {
     int fd = openat(dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
@@ -341,18 +362,7 @@ static int kill_listed(int dirfd, int sig)
             break;
         }
         have += (size_t)n;
-        size_t start = 0;
-        for (size_t i = 0; i < have; i++) {
-            if (buf[i] == '\n') {
-                buf[i] = '\0';
-                pid_t pid = (pid_t)strtol(buf + start, NULL, 10);
-                if (pid > 0) {
-                    (void)kill(pid, sig);
-                    listed++;
-                }
-                start = i + 1;
-            }
-        }
+        size_t start = kill_lines(buf, have, sig, &listed);
         memmove(buf, buf + start, have - start);
         have -= start;
     }

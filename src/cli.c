@@ -166,6 +166,28 @@ static int parse_config_opt(int argc, char **argv, const char **path)
     return 0;
 }
 
+// Can addr of sc be bound now? Said on stderr (with who holds it) when not.
+static bool listen_free(const char *path, const struct svc_config *sc, const char *addr)
+{
+    struct listen_addr a;
+    int fd = listen_parse(addr, &a, NULL, 0);
+    fd = fd < 0 ? fd : listen_open(&a);
+    if (fd >= 0) {
+        (void)close(fd);
+        if (a.is_unix) {
+            (void)unlink(((struct sockaddr_un *)&a.sa)->sun_path); // ours: a probe
+        }
+        return true;
+    }
+    char holder[256] = "";
+    if (fd == -EADDRINUSE) {
+        listen_holder(&a, holder, sizeof(holder));
+    }
+    (void)fprintf(stderr, "%s:%d: [service %s] listen: %s: %s%s%s\n", path, sc->line, sc->name,
+                  addr, strerror(-fd), holder[0] ? "; held by " : "", holder);
+    return false;
+}
+
 int cli_check(int argc, char **argv)
 {
     const char *path = NULL;
@@ -188,24 +210,7 @@ int cli_check(int argc, char **argv)
     for (unsigned i = 0; i < cfg.service_count; i++) {
         const struct svc_config *sc = &cfg.services[i];
         for (unsigned k = 0; k < sc->listen_count; k++) {
-            struct listen_addr a;
-            int fd = listen_parse(sc->listen[k], &a, NULL, 0);
-            fd = fd < 0 ? fd : listen_open(&a);
-            if (fd >= 0) {
-                (void)close(fd);
-                if (a.is_unix) {
-                    (void)unlink(((struct sockaddr_un *)&a.sa)->sun_path); // ours: a probe
-                }
-                continue;
-            }
-            char holder[256] = "";
-            if (fd == -EADDRINUSE) {
-                listen_holder(&a, holder, sizeof(holder));
-            }
-            (void)fprintf(stderr, "%s:%d: [service %s] listen: %s: %s%s%s\n", path, sc->line,
-                          sc->name, sc->listen[k], strerror(-fd), holder[0] ? "; held by " : "",
-                          holder);
-            taken++;
+            taken += !listen_free(path, sc, sc->listen[k]);
         }
     }
     if (taken) {

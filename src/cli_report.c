@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "bounds.h"
 #include "cli.h"
 #include "config.h"
 #include "control.h"
@@ -21,8 +22,6 @@
 #include "loop.h"
 #include "report.h"
 #include "runtime_heap.h"
-
-#define REPORT_EVENTS_MAX 4096u // newest events kept per service (a ring while reading)
 
 struct report_opts {
     const char *config;
@@ -266,7 +265,7 @@ static size_t history_list(const char *state_dir, char (*store)[SERVICE_NAME_MAX
     while (d && n < max && (de = readdir(d)) != NULL) {
         size_t len = strlen(de->d_name);
         struct errbuf eb;
-        if (len <= 5 || len - 5 >= SERVICE_NAME_MAX || strcmp(de->d_name + len - 5, ".hist")) {
+        if (len <= 5 || len - 5 >= SERVICE_NAME_MAX || strcmp(de->d_name + len - 5, ".hist") != 0) {
             continue;
         }
         memcpy(store[n], de->d_name, len - 5);

@@ -45,34 +45,49 @@ static bool has_ctl(const char *c, size_t cl, const char *w)
     return false;
 }
 
+struct escape_scan {
+    const char *want[3]; // the service's path in the unified, memory and pids hierarchies
+    bool seen[3];
+    char *where;
+    size_t where_len;
+};
+
+static const char *const hier_label[3] = {"unified", "memory", "pids"};
+
+// One "ID:CONTROLLERS:PATH" line (len bytes; the path may itself hold ':').
+static void scan_line(struct escape_scan *sc, const char *line, size_t len)
+{
+    const char *c1 = memchr(line, ':', len);
+    const char *c2 = c1 ? memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - line)) : NULL;
+    if (!c2) {
+        return;
+    }
+    const char *ctl = c1 + 1, *path = c2 + 1;
+    size_t cl = (size_t)(c2 - ctl), pl = len - (size_t)(path - line);
+    bool unified = cl == 0 && c1 - line == 1 && line[0] == '0';
+    for (int h = 0; h < 3; h++) {
+        bool match = h == 0 ? unified : (!unified && has_ctl(ctl, cl, hier_label[h]));
+        if (!match || !sc->want[h] || !sc->want[h][0] || sc->seen[h]) {
+            continue;
+        }
+        sc->seen[h] = true;
+        if (!under(path, pl, sc->want[h]) && !sc->where[0]) {
+            (void)snprintf(sc->where, sc->where_len, "%s:%.*s", hier_label[h], (int)pl, path);
+        }
+    }
+}
+
 int escape_parse(const char *text, const char *v2_rel, const char *mem_rel, const char *pids_rel,
                  char *where, size_t where_len)
 {
-    const char *want[3] = {v2_rel, mem_rel, pids_rel};
-    const char *label[3] = {"unified", "memory", "pids"};
-    bool seen[3] = {false, false, false};
+    struct escape_scan sc = {{v2_rel, mem_rel, pids_rel}, {false, false, false}, where, where_len};
+    const char *const *want = sc.want;
+    const bool *seen = sc.seen;
     where[0] = '\0';
     for (const char *line = text; *line;) {
         const char *nl = strchr(line, '\n');
         size_t len = nl ? (size_t)(nl - line) : strlen(line);
-        // "ID:CONTROLLERS:PATH"; the path may itself hold ':'
-        const char *c1 = memchr(line, ':', len);
-        const char *c2 = c1 ? memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - line)) : NULL;
-        if (c2) {
-            const char *ctl = c1 + 1, *path = c2 + 1;
-            size_t cl = (size_t)(c2 - ctl), pl = len - (size_t)(path - line);
-            bool unified = cl == 0 && c1 - line == 1 && line[0] == '0';
-            for (int h = 0; h < 3; h++) {
-                bool match = h == 0 ? unified : (!unified && has_ctl(ctl, cl, label[h]));
-                if (!match || !want[h] || !want[h][0] || seen[h]) {
-                    continue;
-                }
-                seen[h] = true;
-                if (!under(path, pl, want[h]) && !where[0]) {
-                    (void)snprintf(where, where_len, "%s:%.*s", label[h], (int)pl, path);
-                }
-            }
-        }
+        scan_line(&sc, line, len);
         line = nl ? nl + 1 : line + len;
     }
     for (int h = 0; h < 3; h++) {
@@ -95,9 +110,10 @@ static const char *rel_of(const char *abs, const char *mount)
 
 static int read_small(const char *path, char *buf, size_t len)
 {
+    buf[0] = '\0'; // a text whatever happens (and the analyzer sees it)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        return -errno;
+        return errno ? -errno : -EIO;
     }
     size_t got = 0;
     while (got + 1 < len) {

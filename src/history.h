@@ -14,12 +14,9 @@
 
 #include "bounds.h"
 
-#define HISTORY_FINE_COUNT   3600u   /* 1 s points kept: one hour */
-#define HISTORY_COARSE_COUNT 2880u   /* 1 min aggregates kept: two days */
-#define HISTORY_HEADER_BYTES 128u    /* file header, see history.c */
-#define HISTORY_POINT_BYTES  32u     /* sizeof(struct hist_point) */
-#define HISTORY_MINUTE_BYTES 64u     /* sizeof(struct hist_minute) (56 in format version 1) */
-#define HISTORY_RETENTION_S  604800u /* 7 days: files of removed services kept */
+#define HISTORY_HEADER_BYTES 128u /* file header, see history.c */
+#define HISTORY_POINT_BYTES  32u  /* sizeof(struct hist_point) */
+#define HISTORY_MINUTE_BYTES 64u  /* sizeof(struct hist_minute) (56 in format version 1) */
 /* A sample older than the newest point by more than this is a wall-clock step back (taken
  * as new, so history never stalls behind a bad clock); by less, it is out of order. */
 #define HISTORY_STEP_BACK_S 300u

@@ -138,7 +138,7 @@ bool kmsg_find_oom(struct kmsg *km, const char *cg_suffix, struct oom_victim *ou
     // One record per read(2). From the heap, and only now: OOM kills are rare, and a
     // static buffer's pages would stay resident (locked) beside warden's other data.
     char *rec = km->fd >= 0 ? malloc(KMSG_RECORD_MAX) : NULL;
-    for (unsigned reads = 0; rec && reads < 4096u; reads++) {
+    for (unsigned reads = 0; rec && reads < KMSG_READS_MAX; reads++) {
         ssize_t n = read(km->fd, rec, KMSG_RECORD_MAX - 1);
         if (n < 0 && errno == EPIPE) {
             km->records_lost++; // the kernel's ring overwrote records: go on with the rest

@@ -14,9 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KMSG_VICTIMS     8u   /* recent OOM kills kept */
-#define KMSG_MEMCG_BYTES 256u /* a task_memcg path kept (longer ones: its last bytes) */
-#define KMSG_RECORD_MAX  8192u
+#include "bounds.h" // KMSG_VICTIMS, KMSG_MEMCG_BYTES, KMSG_RECORD_MAX, KMSG_READS_MAX
 
 struct oom_victim {
     pid_t pid; /* as the kernel's log gives it (the initial PID namespace) */

@@ -137,6 +137,35 @@ int listen_open(const struct listen_addr *a)
     return fd;
 }
 
+// One line of /proc/net/unix: the socket's inode when it listens on path, else 0.
+static unsigned long unix_line_inode(const char *line, const char *path)
+{
+    // Num RefCount Protocol Flags Type St Inode Path
+    char have[256] = "";
+    unsigned long inode = 0;
+    unsigned flags = 0;
+    if (sscanf(line, "%*s %*s %*s %x %*s %*s %lu %255s", &flags, &inode, have) == 3 &&
+        (flags & 0x10000) && // __SO_ACCEPTCON: listening
+        strcmp(have, path) == 0) {
+        return inode;
+    }
+    return 0;
+}
+
+// One line of /proc/net/tcp or tcp6: the socket's inode when it listens on port, else 0.
+static unsigned long tcp_line_inode(const char *line, unsigned port)
+{
+    // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+    char local[64];
+    unsigned st = 0;
+    unsigned long inode = 0;
+    if (sscanf(line, "%*s %63s %*s %x %*s %*s %*s %*s %*s %lu", local, &st, &inode) != 3) {
+        return 0;
+    }
+    const char *pc = strrchr(local, ':');
+    return st == 0x0A && pc && strtoul(pc + 1, NULL, 16) == port ? inode : 0; // 0A: LISTEN
+}
+
 // The inode of the listening socket for a in /proc/net/{tcp,tcp6,unix}, or 0.
 static unsigned long find_inode(const struct listen_addr *a)
 {
@@ -158,29 +187,9 @@ static unsigned long find_inode(const struct listen_addr *a)
         }
         unsigned long found = 0;
         while (!found && fgets(line, sizeof(line), fp)) {
-            if (a->is_unix) {
-                // Num RefCount Protocol Flags Type St Inode Path
-                char path[256] = "";
-                unsigned long inode = 0;
-                unsigned flags = 0;
-                if (sscanf(line, "%*s %*s %*s %x %*s %*s %lu %255s", &flags, &inode, path) == 3 &&
-                    (flags & 0x10000) && // __SO_ACCEPTCON: listening
-                    strcmp(path, ((const struct sockaddr_un *)&a->sa)->sun_path) == 0) {
-                    found = inode;
-                }
-                continue;
-            }
-            // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
-            char local[64];
-            unsigned st = 0;
-            unsigned long inode = 0;
-            if (sscanf(line, "%*s %63s %*s %x %*s %*s %*s %*s %*s %lu", local, &st, &inode) != 3) {
-                continue;
-            }
-            const char *pc = strrchr(local, ':');
-            if (st == 0x0A && pc && strtoul(pc + 1, NULL, 16) == port) {
-                found = inode;
-            }
+            found = a->is_unix
+                            ? unix_line_inode(line, ((const struct sockaddr_un *)&a->sa)->sun_path)
+                            : tcp_line_inode(line, port);
         }
         (void)fclose(fp);
         if (found) {
@@ -241,7 +250,9 @@ void listen_holder(const struct listen_addr *a, char *buf, size_t size)
         (void)close(fd);
     }
     for (ssize_t i = 0; i < n - 1; i++) {
-        cmd[i] = cmd[i] == '\0' ? ' ' : cmd[i]; // argv words joined by spaces
+        if (cmd[i] == '\0') {
+            cmd[i] = ' '; // argv words joined by spaces
+        }
     }
     cmd[n > 0 ? n : 0] = '\0';
     (void)snprintf(buf, size, "pid %d (%s)", (int)pid, cmd[0] ? cmd : "?");

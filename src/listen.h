@@ -13,10 +13,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define LISTEN_MAX       8u   /* listen = lines per service */
-#define LISTEN_BACKLOG   4096 /* asked of listen(2); the kernel caps it at somaxconn */
-#define LISTEN_FD_FIRST  3    /* SD_LISTEN_FDS_START */
-#define LISTEN_ADDR_TEXT 128u /* "tcp:[ipv6]:port" or "unix:/path" as configured, max */
+#include "bounds.h" // LISTEN_MAX, LISTEN_BACKLOG, LISTEN_ADDR_TEXT
+
+#define LISTEN_FD_FIRST 3 /* SD_LISTEN_FDS_START */
 
 struct listen_addr {
     struct sockaddr_storage sa;

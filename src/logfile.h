@@ -13,10 +13,6 @@
 #include "bounds.h"
 
 #define LOGFILE_DIR           "logs"        /* under state_dir; created 0750 */
-#define LOGFILE_SIZE_MIN      (64ull << 10) /* log_max size bounds (one file) */
-#define LOGFILE_SIZE_MAX      (1ull << 30)  /* */
-#define LOGFILE_COUNT_MIN     2u            /* log_max count bounds (files incl. NAME.log) */
-#define LOGFILE_COUNT_MAX     16u           /* */
 #define LOGFILE_DEFAULT_BYTES (16ull << 20) /* log_max = 16M x 4 */
 #define LOGFILE_DEFAULT_COUNT 4u            /* */
 #define LOGFILE_RATE_LINES    1000u         /* default lines/s per service into the file */

@@ -5,6 +5,7 @@
 #include "loop.h"
 
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/timerfd.h>
 
 #include <errno.h>
@@ -27,8 +28,34 @@ struct loop {
 };
 
 // One loop per process (warden is single-threaded). Static storage rather than calloc:
-// the 24 KiB slot table is only made resident page by page as fds are registered.
+// the 96 KiB slot table is only made resident page by page as fds are registered (the
+// kernel hands out the lowest free fd number, so a handful of services stay in its first
+// page of 170 slots; mlockall is MCL_ONFAULT, so untouched pages stay unmapped).
 static struct loop the_loop;
+
+// The RLIMIT_NOFILE warden was started with, when loop_init raised its soft limit.
+static struct rlimit nofile_inherited;
+static bool nofile_raised;
+
+static void raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= LOOP_FDS_MAX) {
+        return;
+    }
+    struct rlimit want = {rl.rlim_max < LOOP_FDS_MAX ? rl.rlim_max : LOOP_FDS_MAX, rl.rlim_max};
+    if (want.rlim_cur > rl.rlim_cur && setrlimit(RLIMIT_NOFILE, &want) == 0) {
+        nofile_inherited = rl; // best effort: else opens past the limit get EMFILE
+        nofile_raised = true;
+    }
+}
+
+void loop_nofile_restore(void)
+{
+    if (nofile_raised) {
+        (void)setrlimit(RLIMIT_NOFILE, &nofile_inherited);
+    }
+}
 
 int loop_init(struct loop **out)
 {
@@ -36,6 +63,7 @@ int loop_init(struct loop **out)
     if (loop->in_use) {
         return -EBUSY;
     }
+    raise_nofile();
     loop->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (loop->epfd < 0) {
         return -errno;

@@ -10,8 +10,15 @@
 struct loop;
 typedef void loop_fn(struct loop *loop, int fd, uint32_t events, void *ctx);
 
-/* Create the loop. Returns 0 or -errno. */
+/* Create the loop. Also raises the soft RLIMIT_NOFILE to LOOP_FDS_MAX (at most the hard
+ * limit), so that warden can open as many fds as its table covers (bounds.h counts them):
+ * the usual soft limit of 1024 is below what SERVICES_MAX services can hold. Returns 0 or
+ * -errno. */
 int loop_init(struct loop **out);
+/* Give this process back the soft RLIMIT_NOFILE it had before loop_init raised it: a child
+ * calls it before exec (spawn.c), so services get the limit warden was started with.
+ * Async-signal-safe; nothing to do when loop_init did not raise it. */
+void loop_nofile_restore(void);
 void loop_fini(struct loop *loop);
 
 /* Watch fd for events (EPOLLIN, ...). fd must be < LOOP_FDS_MAX (else -EMFILE) and not

@@ -69,21 +69,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define METRICS_CONNECTIONS_MAX      8u /* concurrent HTTP connections; more: closed */
-#define METRICS_CONNECTION_TIMEOUT_S 5u /* an idle connection is cut after (libmicrohttpd) */
-/* The whole request (line, headers, any body) must arrive within METRICS_REQUEST_DEADLINE_MS
- * of the accept, or of the end of the previous response on a kept-alive connection; else
- * the connection is closed (libmicrohttpd's own timeout is only an idle one). The pool
- * leaves room for an 8 KiB URL and its headers, so a URL up to that size is read whole and
- * answered 414 on a connection kept open; a longer one gets libmicrohttpd's own 414 or 431
- * and a close, which can reset it while the client is still sending. */
-#define METRICS_REQUEST_DEADLINE_MS 3000u        /* from accept to the whole request */
-#define METRICS_URL_MAX             2048u        /* bytes of a request URL; longer: HTTP 414 */
-#define METRICS_CONNECTION_POOL     (16u << 10)  /* libmicrohttpd memory per connection */
-#define METRICS_BODY_MAX            (256u << 10) /* bytes of one exposition; larger: HTTP 500 */
-#define METRICS_LISTEN_BACKLOG      16u          /* pending connections in the kernel queue */
-#define METRICS_CONTENT_TYPE        "text/plain; version=0.0.4; charset=utf-8"
-#define METRICS_PATH                "/metrics"
+#include "bounds.h" // METRICS_CONNECTIONS_MAX, METRICS_BODY_MAX and the other caps
+
+#define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+#define METRICS_PATH         "/metrics"
 
 /* One service, as the caller sees it at the moment of the scrape. Strings are borrowed for
  * the duration of metrics_format. */

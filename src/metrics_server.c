@@ -70,7 +70,6 @@ static struct {
 #define ADDR_FORMS                                                                                 \
     "expected IPV4:PORT (127.0.0.1:9101), [IPV6]:PORT ([::1]:9101) or :PORT (all "                 \
     "addresses), with PORT 0..65535"
-#define ADDR_QUOTE_MAX 64 // bytes of a bad value quoted back in a message
 
 __attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errlen, const char *fmt,
                                                           ...)
@@ -226,12 +225,6 @@ static int listen_on(const struct metrics_addr *a)
     }
     return fd;
 }
-
-#define MHD_MSG_MAX 160 // bytes kept of libmicrohttpd's last log message
-
-// libmicrohttpd's own limit: one above ours, so a connection evicted at the cap (below) can
-// still be closing while its replacement is accepted. One record per connection it allows.
-#define MHD_CONNECTIONS_MAX (METRICS_CONNECTIONS_MAX + 1)
 
 struct metrics_slot {
     struct metrics_server *m;

@@ -29,7 +29,7 @@ int probe_link_is_socket(const char *link, size_t len, uint64_t inode)
 // The diag request for the server side of probe_fd's connection: its source is our peer.
 static int fill_request(int probe_fd, struct inet_diag_req_v2 *req)
 {
-    struct sockaddr_storage self, peer;
+    struct sockaddr_storage self = {0}, peer = {0};
     socklen_t sl = sizeof(self), pl = sizeof(peer);
     if (getsockname(probe_fd, (struct sockaddr *)&self, &sl) < 0 ||
         getpeername(probe_fd, (struct sockaddr *)&peer, &pl) < 0) {

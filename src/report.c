@@ -103,7 +103,7 @@ static void scan_cut(struct rpt_scan *s, json_t *ev, const char *kind, uint64_t 
 {
     uint64_t up = rpt_uint(ev, "uptime_ms");
     s->cut_hour += recent(s, t);
-    if (strcmp(kind, "oom-killed") == 0) {
+    if (kind && strcmp(kind, "oom-killed") == 0) { // a runtime OOM may come without a kind
         uint64_t kill = rpt_uint(ev, "usage_at_kill_bytes");
         kill = kill ? kill : peak;
         s->max_kill_bytes = kill > s->max_kill_bytes ? kill : s->max_kill_bytes;

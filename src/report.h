@@ -16,18 +16,10 @@
 
 #define REPORT_SCHEMA "warden.report/1"
 
-/* Caps of the report. Every one is handled where it is reached (the oldest dropped or the
- * rest left out) and counted in the report ("*_omitted" fields). */
-#define REPORT_TIMELINE_MAX   64u      /* timeline entries kept (the newest) */
-#define REPORT_EXITS_MAX      100u     /* exits listed in "exits" (the newest) */
-#define REPORT_PEAKS_MAX      4096u    /* peaks fed to the percentile (2 days of minutes fit) */
-#define REPORT_CHART_POINTS   600u     /* points per SVG chart after downsampling */
-#define REPORT_MARKERS_MAX    200u     /* markers (OOM kills, starts) per chart */
-#define REPORT_RECENT_MS      3600000u /* "in the last hour" */
-#define REPORT_MIN_INTERVALS  10u      /* minutes of history before per-minute peaks are used */
-#define REPORT_TEXT_EXITS     10u      /* exits shown by report_text (all are in the JSON) */
-#define REPORT_TEXT_TAIL      8u       /* last output lines of the last failure in the text */
-#define REPORT_MERGE_LOOKBACK 4u       /* timeline entries searched to merge a repeat into */
+#include "bounds.h" // REPORT_TIMELINE_MAX, REPORT_EXITS_MAX and the report's other caps
+
+#define REPORT_RECENT_MS     3600000u /* "in the last hour" */
+#define REPORT_MIN_INTERVALS 10u      /* minutes of history before per-minute peaks are used */
 
 /* One 1 s history sample. */
 struct report_point {

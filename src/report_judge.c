@@ -59,7 +59,7 @@ static unsigned long long cmdline_cap_mib(const char *cmd, const char *runtime)
         case 'K':
             return v / 1024u;
         default:
-            return v / (1024u * 1024u);
+            return v / (1024ull * 1024ull);
         }
     }
     return 0;
@@ -151,6 +151,56 @@ static void binding_words(const struct rpt_scan *s, uint64_t at, char *buf, size
     }
 }
 
+// The runtime-heap recommendation's sentence: bind says where the memory ran out, heap the
+// runtime's limit, flag what to pass it.
+static json_t *runtime_text(const struct rpt_scan *s, const char *rt, bool leak, const char *bind,
+                            const char *heap, const char *flag)
+{
+    if (strcmp(rt, "go") == 0) {
+        return json_sprintf(
+                "the Go runtime could not get memory from the kernel (\"fatal error: runtime: out "
+                "of memory\": a mapping was refused: an address-space limit, the kernel refusing "
+                "one huge request, or the cgroup at its limit), %s. GOMEMLIMIT is a soft target "
+                "for the garbage collector and cannot prevent this; read the goroutine dump "
+                "(`warden logs %s -n 50`) for the allocation that failed and bound it%s",
+                bind, s->in->service ? s->in->service : "SERVICE",
+                leak ? "; memory also grows in every instance: the state is the problem" : "");
+    }
+    if (strcmp(rt, "python") == 0) {
+        return json_sprintf(
+                "Python raised MemoryError: an allocation failed inside the process (an address-"
+                "space limit such as ulimit -v, or the kernel refusing one huge request), %s. "
+                "%sRead the traceback (`warden logs %s -n 50`) for the allocation that failed "
+                "and bound it; a bigger memory_max does not help an allocation the process "
+                "itself refuses",
+                bind,
+                leak ? "Memory also grows in every instance: the state is the problem, not the "
+                       "limit. "
+                     : "",
+                s->in->service ? s->in->service : "SERVICE");
+    }
+    if (leak) {
+        return json_sprintf("%s ends every instance, %s. The state is the problem, not the heap: "
+                            "memory grows in every instance until the heap is full, so a bigger "
+                            "heap or memory_max only postpones the crash. Find what the program "
+                            "keeps (for Node: --heapsnapshot-near-heap-limit=2 writes a heap "
+                            "snapshot before the abort); meanwhile %s",
+                            heap, bind,
+                            s->in->memory_restart_bytes
+                                    ? "set runtime_heap = auto, so memory_restart is crossed "
+                                      "before the heap runs out and warden recycles each "
+                                      "instance with a drain instead of an abort"
+                                    : "set memory_restart (about 80% of memory_max) and "
+                                      "runtime_heap = auto, so warden recycles each instance "
+                                      "with a drain before the heap runs out, instead of an "
+                                      "abort");
+    }
+    return json_sprintf("%s ends the instance, %s. The heap is too small for the working set "
+                        "at this load: set runtime_heap = auto (or %s) so the runtime uses "
+                        "the budget warden guards, and size memory_max from the peaks then",
+                        heap, bind, flag);
+}
+
 json_t *rpt_runtime_rec(const struct rpt_scan *s)
 {
     json_t *ev = s->last_runtime_oom;
@@ -176,7 +226,6 @@ json_t *rpt_runtime_rec(const struct rpt_scan *s)
                    sizeof(flag));
     }
     bool leak = s->leak_rate > 0;
-    bool python = strcmp(rt, "python") == 0;
     json_t *evidence = json_array();
     rpt_add(evidence,
             json_sprintf("%u instance%s ended by the %s runtime's own out-of-memory "
@@ -187,49 +236,7 @@ json_t *rpt_runtime_rec(const struct rpt_scan *s)
         rpt_add(evidence, json_sprintf("memory grows %.1f MiB/s in every instance (leak-suspected)",
                                        s->leak_rate / (double)RPT_MIB));
     }
-    json_t *text;
-    if (strcmp(rt, "go") == 0) {
-        text = json_sprintf(
-                "the Go runtime could not get memory from the kernel (\"fatal error: runtime: out "
-                "of memory\": a mapping was refused: an address-space limit, the kernel refusing "
-                "one huge request, or the cgroup at its limit), %s. GOMEMLIMIT is a soft target "
-                "for the garbage collector and cannot prevent this; read the goroutine dump "
-                "(`warden logs %s -n 50`) for the allocation that failed and bound it%s",
-                bind, s->in->service ? s->in->service : "SERVICE",
-                leak ? "; memory also grows in every instance: the state is the problem" : "");
-    } else if (python) {
-        text = json_sprintf(
-                "Python raised MemoryError: an allocation failed inside the process (an address-"
-                "space limit such as ulimit -v, or the kernel refusing one huge request), %s. "
-                "%sRead the traceback (`warden logs %s -n 50`) for the allocation that failed "
-                "and bound it; a bigger memory_max does not help an allocation the process "
-                "itself refuses",
-                bind,
-                leak ? "Memory also grows in every instance: the state is the problem, not the "
-                       "limit. "
-                     : "",
-                s->in->service ? s->in->service : "SERVICE");
-    } else if (leak) {
-        text = json_sprintf("%s ends every instance, %s. The state is the problem, not the heap: "
-                            "memory grows in every instance until the heap is full, so a bigger "
-                            "heap or memory_max only postpones the crash. Find what the program "
-                            "keeps (for Node: --heapsnapshot-near-heap-limit=2 writes a heap "
-                            "snapshot before the abort); meanwhile %s",
-                            heap, bind,
-                            s->in->memory_restart_bytes
-                                    ? "set runtime_heap = auto, so memory_restart is crossed "
-                                      "before the heap runs out and warden recycles each "
-                                      "instance with a drain instead of an abort"
-                                    : "set memory_restart (about 80% of memory_max) and "
-                                      "runtime_heap = auto, so warden recycles each instance "
-                                      "with a drain before the heap runs out, instead of an "
-                                      "abort");
-    } else {
-        text = json_sprintf("%s ends the instance, %s. The heap is too small for the working set "
-                            "at this load: set runtime_heap = auto (or %s) so the runtime uses "
-                            "the budget warden guards, and size memory_max from the peaks then",
-                            heap, bind, flag);
-    }
+    json_t *text = runtime_text(s, rt, leak, bind, heap, flag);
     json_t *r = json_pack("{s:s, s:o, s:o}", "code", "runtime-heap", "text", text, "evidence",
                           evidence);
     if (r) {
@@ -441,7 +448,8 @@ json_t *rpt_port_rec(const struct rpt_scan *s)
     const char *holder = rpt_str(s->last_port, "holder");
     const char *addr = rpt_str(s->last_port, "address");
     json_t *f = json_array_get(s->findings, 0);
-    if (!s->last_port || strcmp(rpt_str(f, "code") ? rpt_str(f, "code") : "", "port-conflict")) {
+    const char *code = rpt_str(f, "code");
+    if (!s->last_port || !code || strcmp(code, "port-conflict") != 0) {
         return NULL;
     }
     holder = holder && *holder ? holder : "another process";

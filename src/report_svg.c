@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "bounds.h"
 #include "journal.h"
 #include "report.h"
 #include "report_int.h"
@@ -36,8 +37,6 @@
 #define COARSE_GAP_MS 90000u // a missing minute in the 1 min series
 #define MIN_SPAN_MS   10000u // the narrowest window drawn, centred on the data
 #define NEAR_MS       5000u  // events this close to the history's span widen the window
-#define X_TICKS_MAX   16u    // time labels per chart, whatever the span
-#define TITLE_MAX     480    // bytes of a marker's tooltip before escaping
 #define COL_HALF_PX   1.5    // a band column is at least 3 px wide: one sample still shows
 #define LONE_HALF_PX  3.0    // a run of one column, 6 px: it shows beside a marker's line
 

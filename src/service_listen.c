@@ -103,7 +103,7 @@ char *const *service_activation_env(const struct service *svc, char **pid_slot)
     static char *envp[SPAWN_ENV_MAX + 9]; // + 3 heap caps, 3 LISTEN_*, 2 notify, NULL
     static char fds_var[32];
     static char pid_var[sizeof("LISTEN_PID=") + 20];
-    static char names_var[sizeof("LISTEN_FDNAMES=") + LISTEN_MAX * SERVICE_NAME_MAX];
+    static char names_var[sizeof("LISTEN_FDNAMES=") + (size_t)LISTEN_MAX * SERVICE_NAME_MAX];
     static char notify_var[sizeof("NOTIFY_SOCKET=") + 40];
     static char watchdog_var[48];
     const struct runtime_heap_plan *heap = heap_additions(svc);

@@ -285,7 +285,7 @@ static void overlap_probe_step(struct service *svc, uint64_t now)
         return;
     }
     if (rc == 0 && inode == 0) {
-        if (now - svc->probe_sent_ms >= READY_HTTP_MAX_S * 1000u) {
+        if (now - svc->probe_sent_ms >= READY_HTTP_MAX_S * 1000ull) {
             close_probe(svc); // still in the accept queue: nobody accepts; afresh
         }
         return;
@@ -333,7 +333,7 @@ static void probe_tick(struct service *svc)
             }
             return;
         }
-        if (now - svc->probe_sent_ms < READY_HTTP_MAX_S * 1000u) {
+        if (now - svc->probe_sent_ms < READY_HTTP_MAX_S * 1000ull) {
             return; // still waiting for the answer
         }
         close_probe(svc);

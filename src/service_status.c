@@ -219,7 +219,10 @@ static json_t *line_json(const char *line, size_t len)
     char buf[OUTTAIL_LINE_MAX];
     size_t n = len < sizeof(buf) ? len : sizeof(buf);
     for (size_t i = 0; i < n; i++) {
-        buf[i] = (unsigned char)line[i] < 0x80 ? line[i] : '?';
+        buf[i] = line[i];
+        if ((unsigned char)line[i] >= 0x80) {
+            buf[i] = '?';
+        }
     }
     return json_stringn(buf, n);
 }

@@ -143,7 +143,9 @@ static void parent_cmd(const char *proc_root, pid_t ppid, char *out, size_t len)
     }
     out[n] = '\0';
     for (ssize_t i = 0; i < n; i++) {
-        out[i] = out[i] ? out[i] : ' ';
+        if (out[i] == '\0') {
+            out[i] = ' ';
+        }
     }
     to_ascii(out);
     for (ssize_t i = n - 1; i >= 0 && out[i] == ' '; i--) {

@@ -13,7 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "listen.h"
+#include "loop.h"
 
 static const char *const stage_names[] = {"?",      "setsid",      "cgroup attach", "oom_score_adj",
                                           "rlimit", "user switch", "stdio",         "listen",
@@ -103,7 +105,6 @@ static int pass_listen_fds(const struct spawn_req *req, int errfd)
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2) // linux/close_range.h, 5.11
 #endif
-#define CLOEXEC_SCAN_MAX 65536 // fallback without close_range: fds scanned, at most
 
 // Nothing of warden's, nor what warden itself inherited (a launcher's fd 9 onto a root-only
 // file, fd 251 of a CI runner), reaches the service: every fd from `first` on is marked
@@ -168,7 +169,8 @@ static __attribute__((noreturn)) void child(const struct spawn_req *req, int err
         }
         errfd = moved;
     }
-    cloexec_from(LISTEN_FD_FIRST + (int)req->listen_count);
+    cloexec_from(LISTEN_FD_FIRST + (int)req->listen_count); // scans up to warden's limit
+    loop_nofile_restore(); // the service gets the fd limit warden was started with
     if (req->envp) {
         execvpe(req->argv[0], req->argv, req->envp);
     } else {

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bounds.h" // SPAWN_GROUPS_MAX
 #include "cgroup.h"
 
 struct spawn_req {
@@ -36,8 +37,6 @@ struct spawn_req {
     char *const *envp;
     char *listen_pid_env;
 };
-
-#define SPAWN_GROUPS_MAX 64u /* supplementary groups passed to a service user */
 
 struct spawn_res {
     pid_t pid;

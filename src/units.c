@@ -9,9 +9,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "bounds.h"
 #include "errbuf.h"
 
-#define QUOTE_VALUE_MAX 48u // bytes of a value shown in a message (fits UNITS_QUOTE_BYTES)
 #define FRAC_DIGITS_MAX 18u // 10^18 < 2^63: the fraction numerator always fits a uint64_t
 
 #define SIZE_FORMS "a number with optional K, M, G or T suffix (binary, e.g. 512M, 1.5G)"
