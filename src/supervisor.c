@@ -423,6 +423,17 @@ static json_t *metrics_json(struct supervisor *sup)
     return r;
 }
 
+// The report reads the history files next: the points held for one pwrite (history.h) go
+// to disk first, so it sees the last seconds too.
+static void flush_histories(struct supervisor *sup)
+{
+    for (unsigned i = 0; i < sup->service_count; i++) {
+        if (sup->services[i].hist.fd >= 0) {
+            (void)history_flush(&sup->services[i].hist);
+        }
+    }
+}
+
 static json_t *on_request(json_t *req, void *ctx)
 {
     struct supervisor *sup = ctx;
@@ -437,13 +448,7 @@ static json_t *on_request(json_t *req, void *ctx)
     }
     if (strcmp(cmd, "status") == 0) {
         if (json_is_true(json_object_get(req, "flush_history"))) {
-            // the report reads the history files next: the points held for one pwrite
-            // (history.h) go to disk first, so it sees the last seconds too
-            for (unsigned i = 0; i < sup->service_count; i++) {
-                if (sup->services[i].hist.fd >= 0) {
-                    (void)history_flush(&sup->services[i].hist);
-                }
-            }
+            flush_histories(sup);
         }
         return status_response(sup, name);
     }
@@ -512,6 +517,38 @@ static void setup_cgroups(struct supervisor *sup)
     }
 }
 
+static void open_kmsg(struct supervisor *sup)
+{
+    static struct kmsg kmsg;
+    int rc = kmsg_open(&kmsg);
+    if (rc < 0) {
+        log_warnx("/dev/kmsg: %s: an OOM kill's victim will be named main or child, without "
+                  "its pid and command",
+                  strerror(-rc));
+    }
+    sup->kmsg = rc < 0 ? NULL : &kmsg;
+}
+
+// The control socket: a daemon that cannot serve it refuses to start (and leaves no empty
+// groups behind); `warden run` goes on without it.
+static int open_control(struct supervisor *sup, char *msg, size_t msg_len)
+{
+    const char *path = sup->cfg->socket;
+    int rc = control_open(&sup->ctl, sup->loop, path, on_request, sup);
+    if (rc < 0 && !sup->run_mode) {
+        (void)snprintf(msg, msg_len, "unable to open the control socket %s: %s%s", path,
+                       strerror(-rc), rc == -EADDRINUSE ? " (another warden is serving it)" : "");
+        cgroup_teardown(&sup->cgs);
+        return rc;
+    }
+    sup->ctl_ok = rc == 0;
+    if (rc < 0) {
+        log_warnx("unable to open the control socket %s: %s (continuing without it)", path,
+                  strerror(-rc));
+    }
+    return 0;
+}
+
 int sup_init(struct supervisor *sup, struct warden_config *cfg, bool run_mode, char *msg,
              size_t msg_len)
 {
@@ -537,14 +574,7 @@ int sup_init(struct supervisor *sup, struct warden_config *cfg, bool run_mode, c
         log_warn("unable to become a child subreaper (orphans will go to PID 1)");
     }
     protect_self();
-    static struct kmsg kmsg;
-    rc = kmsg_open(&kmsg);
-    if (rc < 0) {
-        log_warnx("/dev/kmsg: %s: an OOM kill's victim will be named main or child, without "
-                  "its pid and command",
-                  strerror(-rc));
-    }
-    sup->kmsg = rc < 0 ? NULL : &kmsg;
+    open_kmsg(sup);
     sup->devnull_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (cfg->state_dir[0]) {
         rc = mkdir_p(cfg->state_dir);
@@ -587,22 +617,7 @@ int sup_init(struct supervisor *sup, struct warden_config *cfg, bool run_mode, c
         cgroup_teardown(&sup->cgs);
         return rc;
     }
-    if (cfg->socket[0]) {
-        rc = control_open(&sup->ctl, sup->loop, cfg->socket, on_request, sup);
-        if (rc < 0 && !run_mode) {
-            (void)snprintf(msg, msg_len, "unable to open the control socket %s: %s%s", cfg->socket,
-                           strerror(-rc),
-                           rc == -EADDRINUSE ? " (another warden is serving it)" : "");
-            cgroup_teardown(&sup->cgs); // the second daemon leaves no empty groups behind
-            return rc;
-        }
-        sup->ctl_ok = rc == 0;
-        if (rc < 0) {
-            log_warnx("unable to open the control socket %s: %s (continuing without it)",
-                      cfg->socket, strerror(-rc));
-        }
-    }
-    return 0;
+    return cfg->socket[0] ? open_control(sup, msg, msg_len) : 0;
 }
 
 // The brk heap's start (field 47 of /proc/self/stat, "start_brk"), or NULL.
@@ -679,24 +694,53 @@ int sup_run(struct supervisor *sup)
     }
     int code = sup->run_mode && sup->service_count ? service_exit_code(&sup->services[0]) : 0;
     sup_event(sup, NULL, "warden-stop", json_pack("{s:i}", "exit_code", code), true);
+    observe_fini(sup); // history written and closed before the services' slots go
+    sup_fini(sup);
+    return rc < 0 ? 1 : code;
+}
+
+static void close_watched(struct supervisor *sup, int *fd)
+{
+    if (*fd >= 0) {
+        loop_del(sup->loop, *fd);
+        (void)close(*fd);
+        *fd = -1;
+    }
+}
+
+void sup_fini(struct supervisor *sup)
+{
     for (unsigned i = 0; i < sup->service_count; i++) {
         (void)cgroup_destroy(&sup->cgs, &sup->services[i].cg);
         service_fini(&sup->services[i]);
     }
     cgroup_teardown(&sup->cgs);
     guard_host_fini(sup);
-    observe_fini(sup);
     if (sup->ctl_ok) {
         control_close(&sup->ctl);
+        sup->ctl_ok = false;
     }
     if (sup->journal_ok) {
         uint64_t dropped = sup->journal.dropped_count;
         journal_close(&sup->journal);
+        sup->journal_ok = false;
         if (sup->journal.dropped_count > dropped) {
             log_warnx("%llu events held in memory could not be written to %s at exit (they "
                       "are in this log only)",
                       (unsigned long long)(sup->journal.dropped_count - dropped), sup->journal.dir);
         }
     }
-    return rc < 0 ? 1 : code;
+    close_watched(sup, &sup->journal_timer);
+    close_watched(sup, &sup->notify_fd);
+    close_watched(sup, &sup->sigfd);
+    if (sup->devnull_fd >= 0) {
+        (void)close(sup->devnull_fd);
+        sup->devnull_fd = -1;
+    }
+    if (sup->kmsg) {
+        kmsg_close(sup->kmsg);
+        sup->kmsg = NULL;
+    }
+    loop_fini(sup->loop);
+    sup->loop = NULL;
 }

@@ -68,8 +68,14 @@ int sup_init(struct supervisor *sup, struct warden_config *cfg, bool run_mode, c
              size_t msg_len);
 
 /* Start services and run the loop until shutdown (daemon) or until the service settles
- * (run). Returns the process exit code. */
+ * (run), then sup_fini. Returns the process exit code. */
 int sup_run(struct supervisor *sup);
+
+/* Release what a successful sup_init set up: the services' fds and cgroups, warden's group,
+ * the host guard, the control and notify sockets, the journal (what it still holds in
+ * memory is written if the disk takes it, else said on stderr), the signalfd and the loop.
+ * For sup_run's end and for tests that drive a supervisor without sup_run. */
+void sup_fini(struct supervisor *sup);
 
 /* Read the config file again and apply the difference (reload.c). *summary: {"changed",
  * "added", "removed", "ignored": [names]} (new reference) on success. 0, or -errno with err

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 // STYLE rule 35: walk every (state, event) pair of service_handle() with real processes.
-// Each pair gets a fresh supervisor (cgroups off via WARDEN_CGROUP=none, no control socket,
-// journal in a mkdtemp dir), reaches the state by driving the loop against a deadline,
-// dispatches the event, checks the state right after against the table below, then stops
-// the service and proves that no process it started is left.
+// Each pair gets a fresh supervisor (no control socket, journal in a mkdtemp dir), reaches
+// the state by driving the loop against a deadline, dispatches the event, checks the state
+// right after against the table below, then stops the service and proves that no process
+// it started is left. The whole table runs twice: on the none backend (WARDEN_CGROUP=none:
+// process groups) and, as root where cgroups are usable, on the real one (v2 or hybrid),
+// whose teardown kills and waits for the cgroup.
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -21,6 +23,7 @@
 
 #include <cmocka.h>
 
+#include "cgroup.h"
 #include "config.h"
 #include "errbuf.h"
 #include "loop.h"
@@ -55,59 +58,63 @@
 struct pair_case {
     enum svc_state state;
     enum svc_event ev;
-    unsigned expect; // BIT() of each acceptable state right after the event
+    unsigned expect;  // BIT() of each acceptable state right after the event
+    unsigned also_cg; // ...and on a real cgroup backend: a synthetic EXIT's process is
+                      // SIGKILLed with its cgroup, which the kernel empties at once (a
+                      // zombie leaves its cgroup; its process group stays until reaped),
+                      // so the teardown may end within the same call
 };
 
 static const struct pair_case pairs[] = {
-        {SVC_STOPPED, SVC_EV_START, BIT(SVC_STARTING)},
-        {SVC_STOPPED, SVC_EV_STOP, BIT(SVC_STOPPED)},
-        {SVC_STOPPED, SVC_EV_RESTART, BIT(SVC_STARTING)},
-        {SVC_STOPPED, SVC_EV_EXEC_OK, BIT(SVC_STOPPED)},
-        {SVC_STOPPED, SVC_EV_EXIT, BIT(SVC_STOPPED)},
-        {SVC_STOPPED, SVC_EV_TIMER, BIT(SVC_STOPPED)},
-        {SVC_STOPPED, SVC_EV_READY, BIT(SVC_STOPPED)}, // ready = none: nothing to wait for
-        {SVC_STARTING, SVC_EV_START, BIT(SVC_STARTING)},
-        {SVC_STARTING, SVC_EV_STOP, BIT(SVC_DRAINING)},
-        {SVC_STARTING, SVC_EV_RESTART, BIT(SVC_DRAINING)},
-        {SVC_STARTING, SVC_EV_EXEC_OK, BIT(SVC_RUNNING)},
-        {SVC_STARTING, SVC_EV_EXIT, BIT(SVC_DRAINING)},
-        {SVC_STARTING, SVC_EV_TIMER, BIT(SVC_STARTING)},
-        {SVC_STARTING, SVC_EV_READY, BIT(SVC_STARTING)}, // ready = none: nothing to wait for
-        {SVC_RUNNING, SVC_EV_START, BIT(SVC_RUNNING)},
-        {SVC_RUNNING, SVC_EV_STOP, BIT(SVC_DRAINING)},
-        {SVC_RUNNING, SVC_EV_RESTART, BIT(SVC_DRAINING)},
-        {SVC_RUNNING, SVC_EV_EXEC_OK, BIT(SVC_RUNNING)},
-        {SVC_RUNNING, SVC_EV_EXIT, BIT(SVC_DRAINING)},
-        {SVC_RUNNING, SVC_EV_TIMER, BIT(SVC_RUNNING)},
-        {SVC_RUNNING, SVC_EV_READY, BIT(SVC_RUNNING)}, // ready = none: nothing to wait for
-        {SVC_DRAINING, SVC_EV_START, BIT(SVC_DRAINING)},
-        {SVC_DRAINING, SVC_EV_STOP, BIT(SVC_DRAINING)},
-        {SVC_DRAINING, SVC_EV_RESTART, BIT(SVC_DRAINING)},
-        {SVC_DRAINING, SVC_EV_EXEC_OK, BIT(SVC_DRAINING)},
-        {SVC_DRAINING, SVC_EV_EXIT, BIT(SVC_DRAINING)},
-        {SVC_DRAINING, SVC_EV_TIMER, BIT(SVC_DRAINING)},
-        {SVC_DRAINING, SVC_EV_READY, BIT(SVC_DRAINING)}, // ready = none: nothing to wait for
-        {SVC_BACKOFF, SVC_EV_START, BIT(SVC_STARTING)},
-        {SVC_BACKOFF, SVC_EV_STOP, BIT(SVC_STOPPED)},
-        {SVC_BACKOFF, SVC_EV_RESTART, BIT(SVC_STARTING)},
-        {SVC_BACKOFF, SVC_EV_EXEC_OK, BIT(SVC_BACKOFF)},
-        {SVC_BACKOFF, SVC_EV_EXIT, BIT(SVC_BACKOFF)},
-        {SVC_BACKOFF, SVC_EV_TIMER, BIT(SVC_STARTING)},
-        {SVC_BACKOFF, SVC_EV_READY, BIT(SVC_BACKOFF)}, // ready = none: nothing to wait for
-        {SVC_CRASHLOOP, SVC_EV_START, BIT(SVC_STARTING)},
-        {SVC_CRASHLOOP, SVC_EV_STOP, BIT(SVC_STOPPED)},
-        {SVC_CRASHLOOP, SVC_EV_RESTART, BIT(SVC_STARTING)},
-        {SVC_CRASHLOOP, SVC_EV_EXEC_OK, BIT(SVC_CRASHLOOP)},
-        {SVC_CRASHLOOP, SVC_EV_EXIT, BIT(SVC_CRASHLOOP)},
-        {SVC_CRASHLOOP, SVC_EV_TIMER, BIT(SVC_STARTING)},
-        {SVC_CRASHLOOP, SVC_EV_READY, BIT(SVC_CRASHLOOP)}, // ready = none: nothing to wait for
-        {SVC_FAILED, SVC_EV_START, BIT(SVC_STARTING)},
-        {SVC_FAILED, SVC_EV_STOP, BIT(SVC_STOPPED)},
-        {SVC_FAILED, SVC_EV_RESTART, BIT(SVC_STARTING)},
-        {SVC_FAILED, SVC_EV_EXEC_OK, BIT(SVC_FAILED)},
-        {SVC_FAILED, SVC_EV_EXIT, BIT(SVC_FAILED)},
-        {SVC_FAILED, SVC_EV_TIMER, BIT(SVC_FAILED)},
-        {SVC_FAILED, SVC_EV_READY, BIT(SVC_FAILED)}, // ready = none: nothing to wait for
+        {SVC_STOPPED, SVC_EV_START, BIT(SVC_STARTING), 0},
+        {SVC_STOPPED, SVC_EV_STOP, BIT(SVC_STOPPED), 0},
+        {SVC_STOPPED, SVC_EV_RESTART, BIT(SVC_STARTING), 0},
+        {SVC_STOPPED, SVC_EV_EXEC_OK, BIT(SVC_STOPPED), 0},
+        {SVC_STOPPED, SVC_EV_EXIT, BIT(SVC_STOPPED), 0},
+        {SVC_STOPPED, SVC_EV_TIMER, BIT(SVC_STOPPED), 0},
+        {SVC_STOPPED, SVC_EV_READY, BIT(SVC_STOPPED), 0}, // ready = none: nothing to wait for
+        {SVC_STARTING, SVC_EV_START, BIT(SVC_STARTING), 0},
+        {SVC_STARTING, SVC_EV_STOP, BIT(SVC_DRAINING), 0},
+        {SVC_STARTING, SVC_EV_RESTART, BIT(SVC_DRAINING), 0},
+        {SVC_STARTING, SVC_EV_EXEC_OK, BIT(SVC_RUNNING), 0},
+        {SVC_STARTING, SVC_EV_EXIT, BIT(SVC_DRAINING), BIT(SVC_FAILED)},
+        {SVC_STARTING, SVC_EV_TIMER, BIT(SVC_STARTING), 0},
+        {SVC_STARTING, SVC_EV_READY, BIT(SVC_STARTING), 0}, // ready = none: nothing to wait for
+        {SVC_RUNNING, SVC_EV_START, BIT(SVC_RUNNING), 0},
+        {SVC_RUNNING, SVC_EV_STOP, BIT(SVC_DRAINING), 0},
+        {SVC_RUNNING, SVC_EV_RESTART, BIT(SVC_DRAINING), 0},
+        {SVC_RUNNING, SVC_EV_EXEC_OK, BIT(SVC_RUNNING), 0},
+        {SVC_RUNNING, SVC_EV_EXIT, BIT(SVC_DRAINING), BIT(SVC_FAILED)},
+        {SVC_RUNNING, SVC_EV_TIMER, BIT(SVC_RUNNING), 0},
+        {SVC_RUNNING, SVC_EV_READY, BIT(SVC_RUNNING), 0}, // ready = none: nothing to wait for
+        {SVC_DRAINING, SVC_EV_START, BIT(SVC_DRAINING), 0},
+        {SVC_DRAINING, SVC_EV_STOP, BIT(SVC_DRAINING), 0},
+        {SVC_DRAINING, SVC_EV_RESTART, BIT(SVC_DRAINING), 0},
+        {SVC_DRAINING, SVC_EV_EXEC_OK, BIT(SVC_DRAINING), 0},
+        {SVC_DRAINING, SVC_EV_EXIT, BIT(SVC_DRAINING), BIT(SVC_STOPPED)},
+        {SVC_DRAINING, SVC_EV_TIMER, BIT(SVC_DRAINING), 0},
+        {SVC_DRAINING, SVC_EV_READY, BIT(SVC_DRAINING), 0}, // ready = none: nothing to wait for
+        {SVC_BACKOFF, SVC_EV_START, BIT(SVC_STARTING), 0},
+        {SVC_BACKOFF, SVC_EV_STOP, BIT(SVC_STOPPED), 0},
+        {SVC_BACKOFF, SVC_EV_RESTART, BIT(SVC_STARTING), 0},
+        {SVC_BACKOFF, SVC_EV_EXEC_OK, BIT(SVC_BACKOFF), 0},
+        {SVC_BACKOFF, SVC_EV_EXIT, BIT(SVC_BACKOFF), 0},
+        {SVC_BACKOFF, SVC_EV_TIMER, BIT(SVC_STARTING), 0},
+        {SVC_BACKOFF, SVC_EV_READY, BIT(SVC_BACKOFF), 0}, // ready = none: nothing to wait for
+        {SVC_CRASHLOOP, SVC_EV_START, BIT(SVC_STARTING), 0},
+        {SVC_CRASHLOOP, SVC_EV_STOP, BIT(SVC_STOPPED), 0},
+        {SVC_CRASHLOOP, SVC_EV_RESTART, BIT(SVC_STARTING), 0},
+        {SVC_CRASHLOOP, SVC_EV_EXEC_OK, BIT(SVC_CRASHLOOP), 0},
+        {SVC_CRASHLOOP, SVC_EV_EXIT, BIT(SVC_CRASHLOOP), 0},
+        {SVC_CRASHLOOP, SVC_EV_TIMER, BIT(SVC_STARTING), 0},
+        {SVC_CRASHLOOP, SVC_EV_READY, BIT(SVC_CRASHLOOP), 0}, // ready = none: nothing to wait for
+        {SVC_FAILED, SVC_EV_START, BIT(SVC_STARTING), 0},
+        {SVC_FAILED, SVC_EV_STOP, BIT(SVC_STOPPED), 0},
+        {SVC_FAILED, SVC_EV_RESTART, BIT(SVC_STARTING), 0},
+        {SVC_FAILED, SVC_EV_EXEC_OK, BIT(SVC_FAILED), 0},
+        {SVC_FAILED, SVC_EV_EXIT, BIT(SVC_FAILED), 0},
+        {SVC_FAILED, SVC_EV_TIMER, BIT(SVC_FAILED), 0},
+        {SVC_FAILED, SVC_EV_READY, BIT(SVC_FAILED), 0}, // ready = none: nothing to wait for
 };
 
 #define PAIR_COUNT (sizeof(pairs) / sizeof(pairs[0]))
@@ -122,7 +129,8 @@ struct fixture {
     unsigned npids;
 };
 
-static sigset_t test_mask; // the mask before any supervisor blocked its signals
+static sigset_t test_mask;           // the mask before any supervisor blocked its signals
+static const char *backend = "none"; // WARDEN_CGROUP for this pass; NULL: detect
 
 /* ---- helpers ---- */
 
@@ -190,6 +198,21 @@ static void wait_own_group(pid_t pid)
 {
     uint64_t end = deadline(REACH_MS);
     while (getpgid(pid) != pid) {
+        assert_true(clock_mono_ms() < end);
+        (void)sched_yield();
+    }
+}
+
+// Wait (no loop turn) until the child is in its cgroup (real backends: it attaches itself
+// between fork and exec), so a synthetic EXIT finds the cgroup populated, as a real one would
+// while processes remain.
+static void wait_in_cgroup(struct fixture *f)
+{
+    struct service *svc = &f->sup.services[0];
+    bool populated = false;
+    uint64_t end = deadline(REACH_MS);
+    while (f->sup.cgs.kind != CGROUP_NONE &&
+           cgroup_populated(&f->sup.cgs, &svc->cg, &populated) == 0 && !populated) {
         assert_true(clock_mono_ms() < end);
         (void)sched_yield();
     }
@@ -313,7 +336,11 @@ static int setup_pair(void **state)
     f->cfg.socket[0] = '\0'; // no control socket
     f->cfg.service_count = 1;
     configure(&f->cfg.services[0], f->pc ? f->pc->state : SVC_STOPPED);
-    assert_int_equal(setenv("WARDEN_CGROUP", "none", 1), 0);
+    if (backend) {
+        assert_int_equal(setenv("WARDEN_CGROUP", backend, 1), 0);
+    } else {
+        assert_int_equal(unsetenv("WARDEN_CGROUP"), 0);
+    }
     char msg[256] = "";
     int rc = sup_init(&f->sup, &f->cfg, false, msg, sizeof(msg));
     if (rc < 0) {
@@ -324,34 +351,13 @@ static int setup_pair(void **state)
     return 0;
 }
 
-static void sup_down(struct supervisor *sup)
-{
-    for (unsigned i = 0; i < sup->service_count; i++) {
-        (void)cgroup_destroy(&sup->cgs, &sup->services[i].cg);
-        service_fini(&sup->services[i]);
-    }
-    cgroup_teardown(&sup->cgs);
-    if (sup->journal_ok) {
-        journal_close(&sup->journal);
-    }
-    if (sup->journal_timer >= 0) {
-        loop_del(sup->loop, sup->journal_timer);
-        (void)close(sup->journal_timer);
-    }
-    if (sup->sigfd >= 0) {
-        loop_del(sup->loop, sup->sigfd);
-        (void)close(sup->sigfd);
-    }
-    loop_fini(sup->loop);
-}
-
 static int teardown_pair(void **state)
 {
     struct fixture *f = *state;
     if (f->sup_up) {
         (void)stop_and_settle(f); // a failed assertion may have left it mid-way
         unsigned left = kill_leftovers(f);
-        sup_down(&f->sup);
+        sup_fini(&f->sup);
         if (left) {
             print_error("killed %u leftover process(es)\n", left);
         }
@@ -445,11 +451,12 @@ static void test_pair(void **state)
     if (ev == SVC_EV_EXIT) {
         if (svc->pid > 0) {
             wait_own_group(svc->pid);
+            wait_in_cgroup(f);
         }
         svc->wait_status = synthetic_status(from);
     }
     dispatch(f, ev);
-    unsigned want = f->pc->expect;
+    unsigned want = f->pc->expect | (f->sup.cgs.kind != CGROUP_NONE ? f->pc->also_cg : 0);
     if (!(want & BIT(svc->state))) {
         char set[128];
         describe_set(want, set, sizeof(set));
@@ -568,18 +575,26 @@ static void test_table_complete(void **state)
     }
 }
 
-int main(void)
+// The real backend where this runs as root and it is not none (else the pass is skipped).
+static bool real_backend(void)
 {
-    (void)sigprocmask(SIG_SETMASK, NULL, &test_mask);
-    static char names[PAIR_COUNT][64];
+    struct cgroup_sys cgs;
+    return geteuid() == 0 && cgroup_detect(&cgs, NULL) == 0 && cgs.kind != CGROUP_NONE;
+}
+
+static int run_pass(const char *label)
+{
+    static char names[2][PAIR_COUNT][64];
+    static int pass;
+    char(*nm)[64] = names[pass++ % 2];
     struct CMUnitTest tests[PAIR_COUNT + 5];
     size_t n = 0;
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_table_complete);
     for (size_t i = 0; i < PAIR_COUNT; i++) {
-        (void)snprintf(names[i], sizeof(names[i]), "%s x %s", service_state_name(pairs[i].state),
-                       service_event_name(pairs[i].ev));
+        (void)snprintf(nm[i], sizeof(nm[i]), "%s: %s x %s", label,
+                       service_state_name(pairs[i].state), service_event_name(pairs[i].ev));
         // initial_state is how cmocka hands the case to setup; it is never written through
-        tests[n++] = (struct CMUnitTest){names[i], test_pair, setup_pair, teardown_pair,
+        tests[n++] = (struct CMUnitTest){nm[i], test_pair, setup_pair, teardown_pair,
                                          (void *)(uintptr_t)&pairs[i]};
     }
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(test_exec_failure_opens_breaker,
@@ -590,5 +605,19 @@ int main(void)
                                                                     setup_pair, teardown_pair);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(test_drain_expiry, setup_pair,
                                                                     teardown_pair);
-    return _cmocka_run_group_tests("test_service", tests, n, NULL, NULL);
+    return _cmocka_run_group_tests(label, tests, n, NULL, NULL);
+}
+
+int main(void)
+{
+    (void)sigprocmask(SIG_SETMASK, NULL, &test_mask);
+    int rc = run_pass("test_service (none)");
+    if (real_backend()) {
+        backend = NULL;
+        rc |= run_pass("test_service (cgroups)");
+    } else {
+        (void)printf("test_service: no usable cgroups here (not root?): the real-backend pass "
+                     "is skipped\n");
+    }
+    return rc;
 }
