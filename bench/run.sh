@@ -661,25 +661,26 @@ zerodrop_mode() { # MODE NAME: one run; appends "NAME restarts completed cut ref
     _m=$1; _name=$2
     d=$B/zd-$_m; mkdir -p "$d"
     _port=$(( 21000 + ($$ + _m) % 9000 ))
-    _leak=2048; [ "$_m" = 4 ] && _leak=0
+    _leak=2048; [ "$_m" -ge 4 ] && _leak=0
     { conf_head "$d"
       printf '[service stream]\ncommand = %s/streamd --port %s --leak-kb %s --kb 2048\n' "$HELPERS" "$_port" "$_leak"
       printf 'memory_max = 64M\npids_max = 300\nrestart = always\nbackoff = 10ms..100ms\ndrain = 10s\nlog_max = off\n'
       [ "$_m" -ge 2 ] && [ "$_m" -le 3 ] && printf 'memory_restart = 40M\n'
       [ "$_m" -ge 3 ] && printf 'listen = tcp:127.0.0.1:%s\n' "$_port"
       [ "$_m" = 4 ] && printf 'ready = notify\n'
+      [ "$_m" = 5 ] && printf 'ready = http:/healthz\n'
     } > "$d/w.conf"
     start_daemon "$d"
     wait_until 10 "[ \"\$(svc "$d" stream state)\" = running ]" || { cat "$d/out"; echo "bench: zerodrop: streamd did not start" >&2; exit 1; }
     sleep 0.3
-    if [ "$_m" = 4 ]; then # an operator's restart every 2 s: overlap restarts under load
+    if [ "$_m" -ge 4 ]; then # an operator's restart every 2 s: overlap restarts under load
         ( _end=$(( $(date +%s) + ZERODROP_SECONDS - 2 ))
           while [ "$(date +%s)" -lt "$_end" ]; do sleep 2; w "$d" restart stream >/dev/null; done ) &
         _rl=$!
     fi
     _r=$("$BIN/streamload" "$_port" "$ZERODROP_CLIENTS" "$ZERODROP_SECONDS" 2048)
-    [ "$_m" = 4 ] && wait "$_rl"
-    if [ "$_m" = 4 ]; then
+    [ "$_m" -ge 4 ] && wait "$_rl"
+    if [ "$_m" -ge 4 ]; then
         _n=$(w "$d" events stream --json | grep -c '"type": *"retired"')
     elif [ "$_m" = 1 ]; then
         _n=$(w "$d" events stream --json | grep '"type": *"exit"' | grep -c '"kind": *"oom-killed"')
@@ -699,6 +700,7 @@ bench_zerodrop() {
     zerodrop_mode 2 "memory_restart,no-listen"
     zerodrop_mode 3 "memory_restart+listen"
     zerodrop_mode 4 "restart+listen+ready(overlap)"
+    zerodrop_mode 5 "restart+listen+ready=http"
     note "# zerodrop: $ZERODROP_CLIENTS clients x ${ZERODROP_SECONDS} s per line, 2 MiB streams (64 KiB per 10 ms); streamd leaks 2 MiB per request; memory_max 64M, memory_restart 40M, backoff 10ms..100ms, drain 10s"
     printf '%-30s %9s %10s %6s %8s %14s\n' mode restarts completed cut refused worst_wait_ms | tee -a "$B/notes"
     while read -r _a _b _c _d _e _f; do
