@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.." || exit 2
 # layer NAME: the layer number of a module (file name without .c/.h)
 layer() {
     case $1 in
-        bounds|errbuf|log|loop|units) echo 0 ;;
+        bounds|errbuf|io|log|loop|units) echo 0 ;;
         cgroup|cgroup_*|spawn|kmsg|escape|probe_owner|listen|snapshot|meminfo) echo 1 ;;
         config|config_*|policy|trend|growth|outtail|runtime_heap|runtime_heap_*|metrics) echo 2 ;;
         journal|journal_*|history|history_*|logfile|logfile_*|logs) echo 3 ;;

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "io.h"
+
 static const char *const kind_names[CGROUP_KIND_COUNT] = {"v2", "hybrid", "none"};
 
 const char *cgroup_kind_name(enum cgroup_kind kind)
@@ -166,29 +168,6 @@ enum cgroup_kind cgroup_parse(struct cgroup_sys *sys, const char *mountinfo,
     return CGROUP_NONE;
 }
 
-static int read_whole(const char *path, char *buf, size_t len)
-{
-    buf[0] = '\0'; // a text whatever happens (and the analyzer sees it)
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return errno ? -errno : -EIO;
-    }
-    size_t off = 0;
-    while (off + 1 < len) {
-        ssize_t n = read(fd, buf + off, len - 1 - off);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            break;
-        }
-        off += (size_t)n;
-    }
-    buf[off] = '\0';
-    (void)close(fd);
-    return 0;
-}
-
 int cgroup_detect(struct cgroup_sys *sys, const char *force)
 {
     memset(sys, 0, sizeof(*sys));
@@ -198,9 +177,9 @@ int cgroup_detect(struct cgroup_sys *sys, const char *force)
     // (they are mounted at boot), and the rest is ignored.
     static char mounts[64 << 10];
     char cgs[4096];
-    int rc = read_whole(sys->mountinfo_path, mounts, sizeof(mounts));
+    int rc = io_read_text(sys->mountinfo_path, mounts, sizeof(mounts)) < 0 ? -1 : 0;
     if (rc == 0) {
-        rc = read_whole(sys->proc_cgroup_path, cgs, sizeof(cgs));
+        rc = io_read_text(sys->proc_cgroup_path, cgs, sizeof(cgs)) < 0 ? -1 : 0;
     }
     enum cgroup_kind kind = rc == 0 ? cgroup_parse(sys, mounts, cgs) : CGROUP_NONE;
     if (force && *force) {

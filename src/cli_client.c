@@ -85,23 +85,34 @@ static struct warden_config *client_config(const char *file)
     return &cfg;
 }
 
+static const char *env_value(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : NULL;
+}
+
+const char *cli_socket(const char *opt, const char *cfg_socket, const char *fallback)
+{
+    const char *env = env_value("WARDEN_SOCKET");
+    return opt ? opt : cfg_socket ? cfg_socket : env ? env : fallback;
+}
+
+const char *cli_state_dir(const char *opt, const char *cfg_dir, const char *live,
+                          const char *fallback)
+{
+    const char *env = env_value("WARDEN_STATE_DIR");
+    return opt ? opt : cfg_dir ? cfg_dir : env ? env : live ? live : fallback;
+}
+
 // --socket, then -c FILE's [warden] socket, then $WARDEN_SOCKET, then the default.
 static int socket_path(const struct client_opts *o, char *out, size_t len)
 {
-    const char *env = getenv("WARDEN_SOCKET");
-    if (o->socket) {
-        (void)snprintf(out, len, "%s", o->socket);
-    } else if (o->config) {
-        const struct warden_config *cfg = client_config(o->config);
-        if (!cfg) {
-            return CLI_USAGE;
-        }
-        (void)snprintf(out, len, "%s", cfg->socket);
-    } else if (env && *env) {
-        (void)snprintf(out, len, "%s", env);
-    } else {
-        (void)snprintf(out, len, "/run/warden.sock");
+    const struct warden_config *cfg = o->config ? client_config(o->config) : NULL;
+    if (o->config && !cfg) {
+        return CLI_USAGE;
     }
+    (void)snprintf(out, len, "%s",
+                   cli_socket(o->socket, cfg ? cfg->socket : NULL, "/run/warden.sock"));
     return 0;
 }
 
@@ -408,12 +419,11 @@ static int events_from_files(const struct client_opts *o, struct events_ctx *ctx
 static int events_without_daemon(const struct client_opts *o, struct events_ctx *ctx,
                                  const char *path, int err)
 {
-    const char *env = getenv("WARDEN_STATE_DIR");
     const struct warden_config *cfg = o->config ? client_config(o->config) : NULL;
-    const char *state_dir = cfg ? cfg->state_dir : (env && *env ? env : NULL);
     if (o->config && !cfg) {
         return CLI_USAGE;
     }
+    const char *state_dir = cli_state_dir(NULL, cfg ? cfg->state_dir : NULL, NULL, NULL);
     if (!state_dir) {
         (void)fprintf(stderr,
                       "warden: events: unable to reach the daemon at %s: %s; to read the journal "

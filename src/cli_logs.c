@@ -146,15 +146,11 @@ int cli_logs(int argc, char **argv)
         return CLI_USAGE;
     }
     char live[WARDEN_PATH_MAX];
-    const char *env = getenv("WARDEN_STATE_DIR");
-    const char *sock_env = getenv("WARDEN_SOCKET");
-    const char *socket = o.socket ? o.socket : sock_env && *sock_env ? sock_env : cfg.socket;
-    const char *state_dir = o.state_dir   ? o.state_dir
-                            : o.config    ? cfg.state_dir
-                            : env && *env ? env
-                                          : daemon_state_dir(socket, live, sizeof(live));
-    if (!state_dir) {
-        state_dir = cfg.state_dir;
+    const char *socket = cli_socket(o.socket, o.config ? cfg.socket : NULL, cfg.socket);
+    const char *state_dir = cli_state_dir(o.state_dir, o.config ? cfg.state_dir : NULL, NULL, NULL);
+    if (!state_dir) { // the daemon's, asked only when nothing else says
+        state_dir = cli_state_dir(NULL, NULL, daemon_state_dir(socket, live, sizeof(live)),
+                                  cfg.state_dir);
     }
     if (!has_files(state_dir, o.service) && !o.follow) {
         if (sc && !sc->log_max_bytes) {

@@ -119,11 +119,7 @@ static int parse_opts(int argc, char **argv, struct report_opts *o)
 // The daemon's status ({"warden": ..., "services": [...]}), or NULL when it does not answer.
 static json_t *live_status(const struct report_opts *o, const struct warden_config *cfg)
 {
-    const char *env = getenv("WARDEN_SOCKET");
-    const char *path = o->socket     ? o->socket
-                       : o->config   ? cfg->socket
-                       : env && *env ? env
-                                     : cfg->socket;
+    const char *path = cli_socket(o->socket, o->config ? cfg->socket : NULL, cfg->socket);
     // flush_history: the daemon writes the 1 s points it holds before answering
     json_t *req = json_pack("{s:s, s:b}", "cmd", "status", "flush_history", 1);
     json_t *resp = NULL;
@@ -401,14 +397,10 @@ int cli_report(int argc, char **argv)
         }
     }
     json_t *status = live_status(&o, &cfg);
-    const char *env = getenv("WARDEN_STATE_DIR");
     const char *live_dir =
             json_string_value(json_object_get(json_object_get(status, "warden"), "state_dir"));
-    const char *state_dir = o.state_dir   ? o.state_dir
-                            : o.config    ? cfg.state_dir
-                            : live_dir    ? live_dir
-                            : env && *env ? env
-                                          : cfg.state_dir;
+    const char *state_dir =
+            cli_state_dir(o.state_dir, o.config ? cfg.state_dir : NULL, live_dir, cfg.state_dir);
     if (!status) {
         (void)fprintf(stderr,
                       "warden: report: the daemon does not answer; reporting from the "

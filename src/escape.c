@@ -18,6 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "io.h"
+
 // Is path `p` (length pl) rel itself or below it?
 static bool under(const char *p, size_t pl, const char *rel)
 {
@@ -108,29 +110,6 @@ static const char *rel_of(const char *abs, const char *mount)
     return abs[ml] ? abs + ml : "/";
 }
 
-static int read_small(const char *path, char *buf, size_t len)
-{
-    buf[0] = '\0'; // a text whatever happens (and the analyzer sees it)
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return errno ? -errno : -EIO;
-    }
-    size_t got = 0;
-    while (got + 1 < len) {
-        ssize_t n = read(fd, buf + got, len - 1 - got);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            break;
-        }
-        got += (size_t)n;
-    }
-    (void)close(fd);
-    buf[got] = '\0';
-    return (int)got;
-}
-
 struct walk {
     pid_t pids[ESCAPE_TREE_MAX];
     unsigned len;
@@ -170,7 +149,7 @@ static void add_children(struct walk *w, const char *proc_root, pid_t pid)
             (int)sizeof(file)) {
             continue;
         }
-        if (read_small(file, buf, sizeof(buf)) <= 0) {
+        if (io_read_text(file, buf, sizeof(buf)) <= 0) {
             continue;
         }
         for (char *p = buf; *p;) {
@@ -210,7 +189,7 @@ int escape_check(const struct cgroup_sys *sys, const struct cgroup_svc *cg, pid_
     }
     char path[WARDEN_PATH_MAX], buf[CGROUP_FILE_MAX];
     (void)snprintf(path, sizeof(path), "%s/%d/cgroup", proc_root, (int)pid);
-    int rc = read_small(path, buf, sizeof(buf));
+    int rc = (int)io_read_text(path, buf, sizeof(buf));
     if (rc < 0) {
         return rc;
     }
@@ -220,7 +199,7 @@ int escape_check(const struct cgroup_sys *sys, const struct cgroup_svc *cg, pid_
         return rc == -EINVAL ? 0 : rc; // an unknown layout is no evidence of an escape
     }
     (void)snprintf(path, sizeof(path), "%s/%d/comm", proc_root, (int)pid);
-    if (read_small(path, e->command, sizeof(e->command)) > 0) {
+    if (io_read_text(path, e->command, sizeof(e->command)) > 0) {
         e->command[strcspn(e->command, "\n")] = '\0';
     }
     static struct walk w; // 1 KiB of pids: off the stack, and the loop is single-threaded

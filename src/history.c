@@ -31,6 +31,7 @@
 #include "bounds.h"
 #include "config.h"
 #include "history_int.h"
+#include "io.h"
 
 static_assert(sizeof(struct hist_header) == HISTORY_HEADER_BYTES, "header layout");
 static_assert(offsetof(struct hist_header, checksum) == HISTORY_HEADER_BYTES - 4, "checksum");
@@ -149,43 +150,6 @@ static void header_le(struct hist_header *hd)
     hd->coarse_total = htole64(hd->coarse_total);
 }
 
-static int pwrite_all(int fd, const void *buf, size_t len, off_t off)
-{
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t n = pwrite(fd, p, len, off);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return n < 0 ? -errno : -EIO;
-        }
-        p += n;
-        len -= (size_t)n;
-        off += n;
-    }
-    return 0;
-}
-
-// Read exactly len bytes; the file ending first (it was cut under us) is -EIO.
-int hist_pread_all(int fd, void *buf, size_t len, off_t off)
-{
-    char *p = buf;
-    while (len > 0) {
-        ssize_t n = pread(fd, p, len, off);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return n < 0 ? -errno : -EIO;
-        }
-        p += n;
-        len -= (size_t)n;
-        off += n;
-    }
-    return 0;
-}
-
 off_t hist_fine_off(uint32_t slot)
 {
     return HIST_FINE_OFFSET + (off_t)slot * HISTORY_POINT_BYTES;
@@ -262,7 +226,7 @@ int hist_header_read(int fd, const char *name, struct hist_header *hd)
     if (st.st_size != (off_t)HISTORY_FILE_BYTES) {
         return -EBADMSG;
     }
-    int rc = hist_pread_all(fd, hd, sizeof(*hd), 0);
+    int rc = io_pread_full(fd, hd, sizeof(*hd), 0);
     if (rc != 0) {
         return rc;
     }
@@ -273,7 +237,7 @@ static int header_write(struct history *h)
 {
     struct hist_header hd;
     header_pack(h, &hd);
-    int rc = pwrite_all(h->fd, &hd, sizeof(hd), 0);
+    int rc = io_pwrite_full(h->fd, &hd, sizeof(hd), 0);
     if (rc != 0) {
         h->write_error_count++;
         h->size_check_sec = 0; // a cut file? look at the next sample
@@ -295,7 +259,7 @@ static int record_write(struct history *h, const void *rec, size_t len, off_t of
             return rc;
         }
     }
-    int rc = pwrite_all(h->fd, rec, len, off);
+    int rc = io_pwrite_full(h->fd, rec, len, off);
     if (rc != 0) {
         h->write_error_count++;
         h->size_check_sec = 0;
@@ -378,7 +342,7 @@ static int tails_read(struct history *h)
 {
     if (h->fine_valid > 0) {
         uint32_t slot = (h->fine_next + HISTORY_FINE_COUNT - 1) % HISTORY_FINE_COUNT;
-        int rc = hist_pread_all(h->fd, &h->last, sizeof(h->last), hist_fine_off(slot));
+        int rc = io_pread_full(h->fd, &h->last, sizeof(h->last), hist_fine_off(slot));
         if (rc != 0) {
             return rc;
         }
@@ -389,7 +353,7 @@ static int tails_read(struct history *h)
     if (h->coarse_valid > 0) {
         uint32_t slot = (h->coarse_next + HISTORY_COARSE_COUNT - 1) % HISTORY_COARSE_COUNT;
         struct hist_minute m;
-        int rc = hist_pread_all(h->fd, &m, sizeof(m), hist_coarse_off(slot));
+        int rc = io_pread_full(h->fd, &m, sizeof(m), hist_coarse_off(slot));
         if (rc != 0) {
             return rc;
         }
@@ -492,7 +456,7 @@ static int acc_start(struct history *h, uint64_t minute)
     }
     uint32_t slot = (h->coarse_next + HISTORY_COARSE_COUNT - 1) % HISTORY_COARSE_COUNT;
     struct hist_minute m;
-    int rc = hist_pread_all(h->fd, &m, sizeof(m), hist_coarse_off(slot));
+    int rc = io_pread_full(h->fd, &m, sizeof(m), hist_coarse_off(slot));
     if (rc != 0) {
         return rc;
     }
@@ -555,8 +519,8 @@ static int pend_flush(struct history *h)
         rc = header_write(h);
     }
     if (rc == 0) {
-        rc = pwrite_all(h->fd, h->pend->pts, h->pend->count * sizeof(h->pend->pts[0]),
-                        hist_fine_off(h->pend->slot));
+        rc = io_pwrite_full(h->fd, h->pend->pts, h->pend->count * sizeof(h->pend->pts[0]),
+                            hist_fine_off(h->pend->slot));
         if (rc != 0) {
             h->write_error_count++;
             h->size_check_sec = 0;

@@ -46,7 +46,6 @@ struct hist_header {
 bool hist_point_unpack(struct hist_point *p, uint64_t max_ms);
 bool hist_minute_unpack(struct hist_minute *m, uint64_t max_ms);
 bool hist_order_ok(uint64_t prev_ms, uint64_t t_ms);
-int hist_pread_all(int fd, void *buf, size_t len, off_t off);
 off_t hist_fine_off(uint32_t slot);
 off_t hist_coarse_off(uint32_t slot);
 bool hist_header_unpack(struct hist_header *hd, const char *name);

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "history.h"
 #include "history_int.h"
+#include "io.h"
 
 // The part of a ring of valid records read back, as indexes from its oldest record: all of
 // them, except under a busy mark (write_seq odd) left by a writer that died, or stalls,
@@ -130,7 +131,7 @@ static int load_once(int fd, const char *name, unsigned char *file, struct hist_
     struct hist_header hd = {0}, again = {0}; // filled by header_read (zeroed for the analyzer)
     int rc = hist_header_read(fd, name, &hd); // the size and file type; the header is reread
     if (rc == 0) {
-        rc = hist_pread_all(fd, file, HISTORY_FILE_BYTES, 0);
+        rc = io_pread_full(fd, file, HISTORY_FILE_BYTES, 0);
     }
     if (rc == 0) {
         memcpy(&hd, file, sizeof(hd));

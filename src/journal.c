@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "bounds.h"
+#include "io.h"
 #include "journal_int.h"
 
 #define SEG_PREFIX      "events."
@@ -211,23 +212,6 @@ static int sync_retry(int fd, bool data_only)
     return rc != 0 ? -errno : 0;
 }
 
-// Read exactly n bytes at off; a file that got shorter under us reads as -EIO.
-static int pread_full(int fd, char *buf, size_t n, uint64_t off)
-{
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = pread(fd, buf + got, n - got, (off_t)(off + got));
-        if (r < 0 && errno == EINTR) {
-            continue;
-        }
-        if (r <= 0) {
-            return r < 0 ? -errno : -EIO;
-        }
-        got += (size_t)r;
-    }
-    return 0;
-}
-
 static ptrdiff_t last_nl(const char *buf, size_t n)
 {
     while (n > 0) {
@@ -247,7 +231,7 @@ static int complete_end(int fd, uint64_t before, char *buf, size_t size, uint64_
     while (before > 0) {
         uint64_t start = before > size ? before - size : 0;
         size_t n = (size_t)(before - start);
-        int rc = pread_full(fd, buf, n, start);
+        int rc = io_pread_full(fd, buf, n, (off_t)start);
         if (rc != 0) {
             return rc;
         }
@@ -319,7 +303,7 @@ static int last_seq_in(int fd, uint64_t size, uint64_t *seq, bool *found)
     while (rc == 0 && end > 0) {
         uint64_t start = end > sizeof(buf) ? end - sizeof(buf) : 0;
         size_t n = (size_t)(end - start);
-        rc = pread_full(fd, buf, n, start);
+        rc = io_pread_full(fd, buf, n, (off_t)start);
         if (rc != 0) {
             break;
         }

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "logfile.h"
 
 #define READ_BYTES  8192u // reader block: backward scan and copy; 2 pages of stack
@@ -95,38 +96,6 @@ static int snap_open(int dir_fd, const char *name, const struct file_id *stop, s
     return rc;
 }
 
-static int pread_full(int fd, char *buf, size_t n, uint64_t off)
-{
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = pread(fd, buf + got, n - got, (off_t)(off + got));
-        if (r < 0 && errno == EINTR) {
-            continue;
-        }
-        if (r <= 0) {
-            return r < 0 ? -errno : -EIO; // cut back under us (a failed write's partial line)
-        }
-        got += (size_t)r;
-    }
-    return 0;
-}
-
-static int write_full(int fd, const char *buf, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, buf, n);
-        if (w < 0 && errno == EINTR) {
-            continue;
-        }
-        if (w <= 0) {
-            return w < 0 ? -errno : -EIO;
-        }
-        buf += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 // Find where the last *want lines of the first `size` bytes of fd begin, scanning backwards
 // in READ_BYTES blocks. A final '\n' ends the last line; a final fragment without one is a
 // line too. *want is decreased by the lines found (all of the file's when it has fewer).
@@ -139,7 +108,7 @@ static int scan_back(int fd, uint64_t size, unsigned *want, uint64_t *start)
     }
     for (uint64_t end = size; end > 0;) {
         uint64_t from = end > sizeof(buf) ? end - sizeof(buf) : 0;
-        int rc = pread_full(fd, buf, (size_t)(end - from), from);
+        int rc = io_pread_full(fd, buf, (size_t)(end - from), (off_t)from);
         if (rc != 0) {
             return rc;
         }
@@ -170,7 +139,7 @@ static int copy_range(int fd, uint64_t *off, uint64_t end, int out_fd, char *las
         if (n <= 0) {
             return n < 0 ? -errno : 0; // EOF, or the file got shorter
         }
-        int rc = write_full(out_fd, buf, (size_t)n);
+        int rc = io_write_full(out_fd, buf, (size_t)n);
         if (rc != 0) {
             return rc;
         }
@@ -185,7 +154,7 @@ static int copy_file(int fd, uint64_t off, uint64_t end, int out_fd)
 {
     char last = '\n';
     int rc = copy_range(fd, &off, end, out_fd, &last);
-    return rc == 0 && last != '\n' ? write_full(out_fd, "\n", 1) : rc;
+    return rc == 0 && last != '\n' ? io_write_full(out_fd, "\n", 1) : rc;
 }
 
 // Write the last n lines of the snapshot, oldest first. The newest file is left as it
@@ -263,7 +232,7 @@ static int follow_adopt(struct follow *f, struct snap *s, unsigned i, uint64_t o
     f->off = off;
     f->id = (struct file_id){s->dev[i], s->ino[i]};
     f->last = '\n';
-    return off > 0 ? pread_full(f->fd, &f->last, 1, off - 1) : 0;
+    return off > 0 ? io_pread_full(f->fd, &f->last, 1, (off_t)(off - 1)) : 0;
 }
 
 // Write what was appended to the followed file. When NAME.log is no longer that file,
@@ -282,7 +251,7 @@ static int follow_step(struct follow *f)
     if (f->fd >= 0) {
         rc = copy_range(f->fd, &f->off, UINT64_MAX, f->out_fd, &f->last);
         if (rc == 0 && f->last != '\n') {
-            rc = write_full(f->out_fd, "\n", 1);
+            rc = io_write_full(f->out_fd, "\n", 1);
         }
         (void)close(f->fd);
         f->fd = -1;

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "io.h"
+
 // "KEY: N kB" at the start of a line of text: N * 1024 in *out.
 static bool field(const char *text, const char *key, uint64_t *out)
 {
@@ -46,19 +48,6 @@ int meminfo_read(const char *path, struct meminfo *out)
 {
     memset(out, 0, sizeof(*out));
     char buf[MEMINFO_READ_MAX];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return -errno;
-    }
-    ssize_t n;
-    do {
-        n = read(fd, buf, sizeof(buf) - 1);
-    } while (n < 0 && errno == EINTR);
-    int e = n < 0 ? errno : 0;
-    (void)close(fd);
-    if (n < 0) {
-        return -e;
-    }
-    buf[n] = '\0';
-    return meminfo_parse(buf, out);
+    ssize_t n = io_read_text(path, buf, sizeof(buf));
+    return n < 0 ? (int)n : meminfo_parse(buf, out);
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "history.h"
+#include "io.h"
 #include "log.h"
 #include "logfile.h"
 #include "loop.h"
@@ -186,18 +187,6 @@ void observe_fini(struct supervisor *sup)
 
 /* ---- the snapshot ---- */
 
-static ssize_t read_small(const char *path, char *buf, size_t size)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return -errno;
-    }
-    ssize_t n = read(fd, buf, size - 1);
-    (void)close(fd);
-    buf[n > 0 ? n : 0] = '\0';
-    return n;
-}
-
 static void host_figures(struct metrics_snapshot *s)
 {
     char buf[PROC_READ_BYTES];
@@ -207,13 +196,13 @@ static void host_figures(struct metrics_snapshot *s)
         s->host_memory_available_bytes = mi.available_bytes;
     }
     s->host_memory_pressure_full_avg10 = -1; // no PSI: the family is left out
-    if (read_small("/proc/pressure/memory", buf, sizeof(buf)) > 0) {
+    if (io_read_text("/proc/pressure/memory", buf, sizeof(buf)) > 0) {
         const char *full = strstr(buf, "full avg10=");
         if (full) {
             s->host_memory_pressure_full_avg10 = strtod(full + 11, NULL) / 100.0;
         }
     }
-    if (read_small("/proc/self/statm", buf, sizeof(buf)) > 0) {
+    if (io_read_text("/proc/self/statm", buf, sizeof(buf)) > 0) {
         unsigned long long size = 0, resident = 0;
         if (sscanf(buf, "%llu %llu", &size, &resident) == 2) {
             s->warden_rss_bytes = resident * (uint64_t)sysconf(_SC_PAGESIZE);
