@@ -35,13 +35,11 @@ static bool has_guard(const struct svc_config *c)
            c->fork_rate || c->memory_max_bytes || c->pids_max;
 }
 
-// Test-only: WARDEN_TREND_SAMPLE_MS shortens the trend period so a test sees a leak in
-// seconds, not minutes. Bounded to [10, 1000] ms.
-static uint64_t trend_period(void)
+// Test-only (struct test_hooks): a shorter trend period, so a test sees a leak in seconds.
+static uint64_t trend_period(const struct supervisor *sup)
 {
-    const char *env = getenv("WARDEN_TREND_SAMPLE_MS");
-    unsigned long v = env ? strtoul(env, NULL, 10) : 0;
-    return (v >= 10 && v <= TREND_PERIOD_MS) ? v : TREND_PERIOD_MS;
+    unsigned v = sup->hooks.trend_sample_ms;
+    return v && v <= TREND_PERIOD_MS ? v : TREND_PERIOD_MS;
 }
 
 static void on_sample(struct loop *loop, int fd, uint32_t events, void *ctx);
@@ -55,7 +53,7 @@ int guard_init(struct service *svc)
     if (!has_guard(svc->cfg) || svc->sup->cgs.kind == CGROUP_NONE) {
         return 0;
     }
-    g->trend_period_ms = trend_period();
+    g->trend_period_ms = trend_period(svc->sup);
     g->sample_fd = timer_create_fd();
     if (g->sample_fd < 0) {
         return g->sample_fd;
@@ -100,7 +98,7 @@ static void arm_wakeups(struct service *svc)
     struct guard *g = &svc->guard;
     const struct svc_config *c = svc->cfg;
     if (!(c->memory_restart_bytes || c->memory_high_bytes || c->memory_max_bytes) ||
-        getenv("WARDEN_TEST_NO_WAKEUPS")) { // test-only: measure the bare sampler
+        svc->sup->hooks.no_wakeups) { // test-only: measure the bare sampler
         return;
     }
     struct cgroup_sys *cgs = &svc->sup->cgs;
@@ -141,7 +139,7 @@ void guard_start(struct service *svc)
     trend_init(&g->trend, LEAK_WINDOW_SAMPLES);
     // hybrid: the kernel says when usage crosses memory_restart; sampling is the backstop.
     // WARDEN_TEST_NO_THRESHOLD (test-only) leaves it out to measure v2's path on hybrid.
-    if (c->memory_restart_bytes && !getenv("WARDEN_TEST_NO_THRESHOLD")) {
+    if (c->memory_restart_bytes && !svc->sup->hooks.no_threshold) {
         g->mem_event_fd = add_watch(
                 svc, cgroup_mem_threshold(&svc->sup->cgs, &svc->cg, c->memory_restart_bytes),
                 EPOLLIN, on_mem_event);

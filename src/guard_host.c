@@ -172,7 +172,7 @@ int guard_host_init(struct supervisor *sup)
     if (!h->enabled) {
         return 0;
     }
-    (void)snprintf(h->meminfo_path, sizeof(h->meminfo_path), "%s", meminfo_path());
+    (void)snprintf(h->meminfo_path, sizeof(h->meminfo_path), "%s", sup->hooks.meminfo_path);
     if (c->host_min_available_bytes) {
         h->timer_fd = timer_create_fd();
         if (h->timer_fd < 0) {

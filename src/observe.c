@@ -187,11 +187,11 @@ void observe_fini(struct supervisor *sup)
 
 /* ---- the snapshot ---- */
 
-static void host_figures(struct metrics_snapshot *s)
+static void host_figures(const struct supervisor *sup, struct metrics_snapshot *s)
 {
     char buf[PROC_READ_BYTES];
     struct meminfo mi;
-    if (meminfo_read(meminfo_path(), &mi) == 0) { // the host guard's file (and its test fake)
+    if (meminfo_read(sup->hooks.meminfo_path, &mi) == 0) { // the host guard's (its test fake)
         s->host_memory_total_bytes = mi.total_bytes;
         s->host_memory_available_bytes = mi.available_bytes;
     }
@@ -282,7 +282,7 @@ int observe_metrics_text(struct supervisor *sup, char *buf, size_t size)
             .version = WARDEN_VERSION,
             .cgroup_mode = cgroup_kind_name(sup->cgs.kind),
     };
-    host_figures(&s);
+    host_figures(sup, &s);
     if (sup->metrics) {
         s.metrics_requests_total = metrics_server_requests(sup->metrics);
         s.metrics_rejected_total = metrics_server_rejected(sup->metrics);

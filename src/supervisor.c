@@ -24,6 +24,7 @@
 #include "kmsg.h"
 #include "log.h"
 #include "logs.h"
+#include "meminfo.h"
 #include "metrics.h"
 #include "observe.h"
 #include "service_int.h"
@@ -517,6 +518,17 @@ static void setup_cgroups(struct supervisor *sup)
     }
 }
 
+// The one place the test-only knobs are read (struct test_hooks).
+static void hooks_from_env(struct test_hooks *h)
+{
+    const char *trend = getenv("WARDEN_TREND_SAMPLE_MS");
+    unsigned long v = trend ? strtoul(trend, NULL, 10) : 0;
+    h->trend_sample_ms = v >= 10 && v <= 1000 ? (unsigned)v : 0;
+    h->no_wakeups = getenv("WARDEN_TEST_NO_WAKEUPS") != NULL;
+    h->no_threshold = getenv("WARDEN_TEST_NO_THRESHOLD") != NULL;
+    h->meminfo_path = meminfo_path();
+}
+
 static void open_kmsg(struct supervisor *sup)
 {
     static struct kmsg kmsg;
@@ -557,6 +569,7 @@ int sup_init(struct supervisor *sup, struct warden_config *cfg, bool run_mode, c
     memset(sup, 0, offsetof(struct supervisor, services));
     sup->cfg = cfg;
     sup->run_mode = run_mode;
+    hooks_from_env(&sup->hooks);
     sup->sigfd = sup->journal_timer = sup->devnull_fd = sup->notify_fd = -1;
     if (getrandom(&sup->rng, sizeof(sup->rng), GRND_NONBLOCK) != sizeof(sup->rng) || !sup->rng) {
         sup->rng = clock_mono_ms() ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ULL;

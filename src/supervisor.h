@@ -23,6 +23,16 @@
 struct metrics_server;
 struct kmsg;
 
+/* Test-only knobs, read from the environment once, at sup_init (hooks_from_env), and only
+ * there: the modules read these fields, never getenv. Unit tests set the fields directly. */
+struct test_hooks {
+    unsigned trend_sample_ms; /* WARDEN_TREND_SAMPLE_MS (10..1000): a leak seen in seconds */
+    bool no_wakeups;          /* WARDEN_TEST_NO_WAKEUPS: the guard's bare sampler (no PSI,
+                                 no memory.events watch) */
+    bool no_threshold;        /* WARDEN_TEST_NO_THRESHOLD: no v1 usage eventfd (v2's path) */
+    const char *meminfo_path; /* /proc/meminfo, or WARDEN_TEST_MEMINFO's fake (meminfo.h) */
+};
+
 struct supervisor {
     struct loop *loop;
     struct warden_config *cfg;
@@ -56,6 +66,7 @@ struct supervisor {
     int notify_fd;        /* sd_notify datagrams (service_ready.c); -1 when no service wants it */
     char notify_path[40]; /* NOTIFY_SOCKET for services: "@warden/PID/notify" */
     uint64_t notify_ignored; /* datagrams from processes that are no service's */
+    struct test_hooks hooks; /* test-only knobs, from the environment at sup_init */
     /* last, and not zeroed by sup_init (static storage is zero already; service_init and
      * control_open set up what they use), so idle slots and buffers stay unmapped */
     struct service services[SERVICES_MAX];
