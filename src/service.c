@@ -35,8 +35,9 @@
 
 static const char *const state_names[SVC_STATE_COUNT] = {
         "stopped", "starting", "running", "draining", "backoff", "crash-looping", "failed"};
-static const char *const event_names[SVC_EVENT_COUNT] = {"start", "stop",  "restart", "exec-ok",
-                                                         "exit",  "timer", "ready"};
+static const char *const event_names[SVC_EVENT_COUNT] = {
+        "start", "stop",  "restart",       "exec-ok",    "exit",
+        "timer", "ready", "guard-restart", "guard-kill", "guard-drain"};
 
 const char *service_state_name(enum svc_state s)
 {
@@ -508,41 +509,79 @@ static void operator_start(struct service *svc)
     do_spawn(svc);
 }
 
+void service_guard_event(struct service *svc, enum svc_event ev, const char *reason, json_t *fields)
+{
+    json_decref(svc->verdict.fields); // an earlier one never handled (cannot happen today)
+    svc->verdict = (struct svc_verdict){reason, fields};
+    service_handle(svc, ev);
+}
+
 void service_guard_restart(struct service *svc, const char *reason, json_t *fields)
 {
-    if (svc->state != SVC_STARTING && svc->state != SVC_RUNNING) {
-        json_decref(fields);
-        return;
-    }
-    if (service_overlap_possible(svc, true) && service_overlap_room(svc)) {
-        service_overlap_begin(svc, reason, fields);
-        return;
-    }
-    begin_drain(svc, SIGTERM, reason); // signal first: the journal's fsync (~1 ms) can wait
-    sup_event(svc->sup, svc, reason, fields, true);
-    svc->restart_after = true; // a planned replacement, not a failure (unless it is quick)
-    svc->guard_restart = true;
+    service_guard_event(svc, SVC_EV_GUARD_RESTART, reason, fields);
 }
 
 void service_guard_kill(struct service *svc, const char *reason, json_t *fields)
 {
-    if (svc->pid <= 0) {
-        json_decref(fields);
-        return;
-    }
-    svc->guard_reason = reason;
-    (void)cgroup_kill(&svc->sup->cgs, &svc->cg, SIGKILL); // frozen or not: SIGKILL ends it
-    sup_event(svc->sup, svc, reason, fields, true);       // then journal (fsync) it
+    service_guard_event(svc, SVC_EV_GUARD_KILL, reason, fields);
 }
 
 void service_guard_drain(struct service *svc, const char *reason, json_t *fields)
 {
-    if (svc->state != SVC_STARTING && svc->state != SVC_RUNNING) {
-        json_decref(fields);
+    service_guard_event(svc, SVC_EV_GUARD_DRAIN, reason, fields);
+}
+
+// The verdict of a guard event, taken (the event owns it from here).
+static struct svc_verdict take_verdict(struct service *svc)
+{
+    struct svc_verdict v = svc->verdict;
+    svc->verdict = (struct svc_verdict){NULL, NULL};
+    if (!v.reason) {
+        v.reason = "guard";
+    }
+    return v;
+}
+
+// A verdict the state does not act on: dropped (nothing journalled, nothing done).
+static void drop_verdict(struct service *svc)
+{
+    json_decref(take_verdict(svc).fields);
+}
+
+// Live (starting, running): replace the instance. With listen + ready and room for two, an
+// overlap restart; else drain it and start again.
+static void act_restart(struct service *svc)
+{
+    struct svc_verdict v = take_verdict(svc);
+    if (service_overlap_possible(svc, true) && service_overlap_room(svc)) {
+        service_overlap_begin(svc, v.reason, v.fields);
         return;
     }
-    sup_event(svc->sup, svc, reason, fields, true);
-    svc->guard_reason = reason;
+    begin_drain(svc, SIGTERM, v.reason); // signal first: the journal's fsync (~1 ms) can wait
+    sup_event(svc->sup, svc, v.reason, v.fields, true);
+    svc->restart_after = true; // a planned replacement, not a failure (unless it is quick)
+    svc->guard_restart = true;
+}
+
+// Live or draining with a main process: SIGKILL the whole cgroup; the exit is a failure.
+static void act_kill(struct service *svc)
+{
+    struct svc_verdict v = take_verdict(svc);
+    if (svc->pid <= 0) {
+        json_decref(v.fields);
+        return;
+    }
+    svc->guard_reason = v.reason;
+    (void)cgroup_kill(&svc->sup->cgs, &svc->cg, SIGKILL); // frozen or not: SIGKILL ends it
+    sup_event(svc->sup, svc, v.reason, v.fields, true);   // then journal (fsync) it
+}
+
+// Live: SIGTERM and `drain`, as a stop, but the exit is the service's failure.
+static void act_drain(struct service *svc)
+{
+    struct svc_verdict v = take_verdict(svc);
+    sup_event(svc->sup, svc, v.reason, v.fields, true);
+    svc->guard_reason = v.reason;
     service_signal(svc, SIGTERM);
     (void)timer_arm_ms(svc->timer_fd, svc->cfg->drain_ms ? svc->cfg->drain_ms : 1);
     set_state(svc, SVC_DRAINING);
@@ -556,6 +595,11 @@ static void handle_stopped(struct service *svc, enum svc_event ev)
     case SVC_EV_START:
     case SVC_EV_RESTART:
         operator_start(svc);
+        break;
+    case SVC_EV_GUARD_RESTART:
+    case SVC_EV_GUARD_KILL:
+    case SVC_EV_GUARD_DRAIN:
+        drop_verdict(svc); // nothing runs: a verdict on a gone instance
         break;
     case SVC_EV_STOP:
     case SVC_EV_EXEC_OK:
@@ -656,6 +700,15 @@ static void handle_live(struct service *svc, enum svc_event ev)
             start_timeout(svc);
         }
         break;
+    case SVC_EV_GUARD_RESTART:
+        act_restart(svc);
+        break;
+    case SVC_EV_GUARD_KILL:
+        act_kill(svc);
+        break;
+    case SVC_EV_GUARD_DRAIN:
+        act_drain(svc);
+        break;
     case SVC_EV_START:
     case SVC_EVENT_COUNT:
         break; // already running
@@ -705,6 +758,13 @@ static void handle_draining(struct service *svc, enum svc_event ev)
             svc->stop_reason = "stop";
         }
         break;
+    case SVC_EV_GUARD_KILL:
+        act_kill(svc); // a storm or a stuck drain: the cgroup goes now, not after `drain`
+        break;
+    case SVC_EV_GUARD_RESTART:
+    case SVC_EV_GUARD_DRAIN:
+        drop_verdict(svc); // it is going already
+        break;
     case SVC_EV_EXEC_OK:
     case SVC_EV_READY:
     case SVC_EVENT_COUNT:
@@ -730,6 +790,11 @@ static void handle_waiting(struct service *svc, enum svc_event ev)
     case SVC_EV_STOP:
         svc->crashloop = false;
         service_settle(svc, SVC_STOPPED, "stop");
+        break;
+    case SVC_EV_GUARD_RESTART:
+    case SVC_EV_GUARD_KILL:
+    case SVC_EV_GUARD_DRAIN:
+        drop_verdict(svc); // nothing runs
         break;
     case SVC_EV_EXEC_OK:
     case SVC_EV_EXIT:

@@ -39,7 +39,19 @@ enum svc_event {
     SVC_EV_TIMER,   /* the service timer fired (drain deadline, empty re-check, backoff,
                        start timeout) */
     SVC_EV_READY,   /* readiness came (sd_notify READY=1, or a tcp/http probe passed) */
+    /* a guard's verdict (svc->verdict: why, and the journal event's fields): */
+    SVC_EV_GUARD_RESTART, /* replace the instance gracefully (memory_restart) */
+    SVC_EV_GUARD_KILL,    /* kill the whole cgroup, a failure (pids_kill, watchdog, host) */
+    SVC_EV_GUARD_DRAIN,   /* SIGTERM, then SIGKILL after drain, a failure (host guard,
+                             start_timeout of an overlap's replacement, a superseded one) */
     SVC_EVENT_COUNT,
+};
+
+/* The payload of a guard event: the reason (the journal event's type, e.g.
+ * "process-storm") and its fields (owned until the event is handled or dropped). */
+struct svc_verdict {
+    const char *reason;
+    json_t *fields;
 };
 
 struct supervisor;
@@ -116,6 +128,7 @@ struct service {
     bool guard_restart;       /* this instance is being replaced by memory_restart */
     unsigned kill_graces;     /* KILL_GRACE_MS periods waited after SIGKILL */
     struct guard guard;
+    struct svc_verdict verdict; /* the guard event being handled (SVC_EV_GUARD_*) */
     struct history hist;        /* memory and pids, a point a second (observe.c) */
     int listen_fds[LISTEN_MAX]; /* the cfg->listen sockets warden holds, once bound */
     unsigned listen_open;       /* how many are bound: all, or none after a failure */
@@ -168,13 +181,15 @@ void service_signal(struct service *svc, int sig);
  * shutdown of `warden run`). */
 void service_stop_with(struct service *svc, int sig, const char *reason);
 
-/* Guards: a graceful restart (memory_restart: drain, then start again) and a kill of the
- * whole cgroup that counts as the service's failure (pids_kill). fields (stolen) go into
- * the journal event named reason. Ignored unless an instance is live. */
+/* A guard's verdict, handed to the state machine as the event ev (SVC_EV_GUARD_*): a
+ * graceful restart (memory_restart: drain, then start again), a kill of the whole cgroup
+ * that counts as the service's failure (pids_kill, watchdog), or a drain (SIGTERM, then
+ * SIGKILL after `drain`) that also counts as one (host guard). fields (stolen) go into the
+ * journal event named reason; in a state where the verdict does not apply it is dropped. */
+void service_guard_event(struct service *svc, enum svc_event ev, const char *reason,
+                         json_t *fields);
 void service_guard_restart(struct service *svc, const char *reason, json_t *fields);
 void service_guard_kill(struct service *svc, const char *reason, json_t *fields);
-/* Drain (SIGTERM, then SIGKILL after `drain`) for a guard: unlike an operator's stop, the
- * exit is the service's failure and the restart policy applies (host guard). */
 void service_guard_drain(struct service *svc, const char *reason, json_t *fields);
 
 /* Settled: no process and nothing scheduled (stopped or failed). */

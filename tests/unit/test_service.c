@@ -54,7 +54,12 @@
  *           STOP -> STOPPED, EXEC_OK and EXIT are stale.
  * CRASHLOOP as BACKOFF.
  * FAILED    START/RESTART are an operator start that closes the breaker (STARTING), STOP
- *           -> STOPPED, EXEC_OK/EXIT/TIMER are stale (no timer is armed in failed). */
+ *           -> STOPPED, EXEC_OK/EXIT/TIMER are stale (no timer is armed in failed).
+ * The guards' verdicts (GUARD_RESTART, GUARD_KILL, GUARD_DRAIN) act only on a live
+ * instance: in STARTING and RUNNING a restart drains it to start again (no listen here: no
+ * overlap) and a drain drains it (DRAINING); a kill SIGKILLs the cgroup and the state moves
+ * when the exit is reaped (STARTING/RUNNING right after). DRAINING takes a kill, drops the
+ * others; every other state drops all three. */
 struct pair_case {
     enum svc_state state;
     enum svc_event ev;
@@ -73,6 +78,9 @@ static const struct pair_case pairs[] = {
         {SVC_STOPPED, SVC_EV_EXIT, BIT(SVC_STOPPED), 0},
         {SVC_STOPPED, SVC_EV_TIMER, BIT(SVC_STOPPED), 0},
         {SVC_STOPPED, SVC_EV_READY, BIT(SVC_STOPPED), 0}, // ready = none: nothing to wait for
+        {SVC_STOPPED, SVC_EV_GUARD_RESTART, BIT(SVC_STOPPED), 0},
+        {SVC_STOPPED, SVC_EV_GUARD_KILL, BIT(SVC_STOPPED), 0},
+        {SVC_STOPPED, SVC_EV_GUARD_DRAIN, BIT(SVC_STOPPED), 0},
         {SVC_STARTING, SVC_EV_START, BIT(SVC_STARTING), 0},
         {SVC_STARTING, SVC_EV_STOP, BIT(SVC_DRAINING), 0},
         {SVC_STARTING, SVC_EV_RESTART, BIT(SVC_DRAINING), 0},
@@ -80,6 +88,9 @@ static const struct pair_case pairs[] = {
         {SVC_STARTING, SVC_EV_EXIT, BIT(SVC_DRAINING), BIT(SVC_FAILED)},
         {SVC_STARTING, SVC_EV_TIMER, BIT(SVC_STARTING), 0},
         {SVC_STARTING, SVC_EV_READY, BIT(SVC_STARTING), 0}, // ready = none: nothing to wait for
+        {SVC_STARTING, SVC_EV_GUARD_RESTART, BIT(SVC_DRAINING), 0},
+        {SVC_STARTING, SVC_EV_GUARD_KILL, BIT(SVC_STARTING), 0},
+        {SVC_STARTING, SVC_EV_GUARD_DRAIN, BIT(SVC_DRAINING), 0},
         {SVC_RUNNING, SVC_EV_START, BIT(SVC_RUNNING), 0},
         {SVC_RUNNING, SVC_EV_STOP, BIT(SVC_DRAINING), 0},
         {SVC_RUNNING, SVC_EV_RESTART, BIT(SVC_DRAINING), 0},
@@ -87,6 +98,9 @@ static const struct pair_case pairs[] = {
         {SVC_RUNNING, SVC_EV_EXIT, BIT(SVC_DRAINING), BIT(SVC_FAILED)},
         {SVC_RUNNING, SVC_EV_TIMER, BIT(SVC_RUNNING), 0},
         {SVC_RUNNING, SVC_EV_READY, BIT(SVC_RUNNING), 0}, // ready = none: nothing to wait for
+        {SVC_RUNNING, SVC_EV_GUARD_RESTART, BIT(SVC_DRAINING), 0},
+        {SVC_RUNNING, SVC_EV_GUARD_KILL, BIT(SVC_RUNNING), 0},
+        {SVC_RUNNING, SVC_EV_GUARD_DRAIN, BIT(SVC_DRAINING), 0},
         {SVC_DRAINING, SVC_EV_START, BIT(SVC_DRAINING), 0},
         {SVC_DRAINING, SVC_EV_STOP, BIT(SVC_DRAINING), 0},
         {SVC_DRAINING, SVC_EV_RESTART, BIT(SVC_DRAINING), 0},
@@ -94,6 +108,9 @@ static const struct pair_case pairs[] = {
         {SVC_DRAINING, SVC_EV_EXIT, BIT(SVC_DRAINING), BIT(SVC_STOPPED)},
         {SVC_DRAINING, SVC_EV_TIMER, BIT(SVC_DRAINING), 0},
         {SVC_DRAINING, SVC_EV_READY, BIT(SVC_DRAINING), 0}, // ready = none: nothing to wait for
+        {SVC_DRAINING, SVC_EV_GUARD_RESTART, BIT(SVC_DRAINING), 0},
+        {SVC_DRAINING, SVC_EV_GUARD_KILL, BIT(SVC_DRAINING), 0},
+        {SVC_DRAINING, SVC_EV_GUARD_DRAIN, BIT(SVC_DRAINING), 0},
         {SVC_BACKOFF, SVC_EV_START, BIT(SVC_STARTING), 0},
         {SVC_BACKOFF, SVC_EV_STOP, BIT(SVC_STOPPED), 0},
         {SVC_BACKOFF, SVC_EV_RESTART, BIT(SVC_STARTING), 0},
@@ -101,6 +118,9 @@ static const struct pair_case pairs[] = {
         {SVC_BACKOFF, SVC_EV_EXIT, BIT(SVC_BACKOFF), 0},
         {SVC_BACKOFF, SVC_EV_TIMER, BIT(SVC_STARTING), 0},
         {SVC_BACKOFF, SVC_EV_READY, BIT(SVC_BACKOFF), 0}, // ready = none: nothing to wait for
+        {SVC_BACKOFF, SVC_EV_GUARD_RESTART, BIT(SVC_BACKOFF), 0},
+        {SVC_BACKOFF, SVC_EV_GUARD_KILL, BIT(SVC_BACKOFF), 0},
+        {SVC_BACKOFF, SVC_EV_GUARD_DRAIN, BIT(SVC_BACKOFF), 0},
         {SVC_CRASHLOOP, SVC_EV_START, BIT(SVC_STARTING), 0},
         {SVC_CRASHLOOP, SVC_EV_STOP, BIT(SVC_STOPPED), 0},
         {SVC_CRASHLOOP, SVC_EV_RESTART, BIT(SVC_STARTING), 0},
@@ -108,6 +128,9 @@ static const struct pair_case pairs[] = {
         {SVC_CRASHLOOP, SVC_EV_EXIT, BIT(SVC_CRASHLOOP), 0},
         {SVC_CRASHLOOP, SVC_EV_TIMER, BIT(SVC_STARTING), 0},
         {SVC_CRASHLOOP, SVC_EV_READY, BIT(SVC_CRASHLOOP), 0}, // ready = none: nothing to wait for
+        {SVC_CRASHLOOP, SVC_EV_GUARD_RESTART, BIT(SVC_CRASHLOOP), 0},
+        {SVC_CRASHLOOP, SVC_EV_GUARD_KILL, BIT(SVC_CRASHLOOP), 0},
+        {SVC_CRASHLOOP, SVC_EV_GUARD_DRAIN, BIT(SVC_CRASHLOOP), 0},
         {SVC_FAILED, SVC_EV_START, BIT(SVC_STARTING), 0},
         {SVC_FAILED, SVC_EV_STOP, BIT(SVC_STOPPED), 0},
         {SVC_FAILED, SVC_EV_RESTART, BIT(SVC_STARTING), 0},
@@ -115,6 +138,9 @@ static const struct pair_case pairs[] = {
         {SVC_FAILED, SVC_EV_EXIT, BIT(SVC_FAILED), 0},
         {SVC_FAILED, SVC_EV_TIMER, BIT(SVC_FAILED), 0},
         {SVC_FAILED, SVC_EV_READY, BIT(SVC_FAILED), 0}, // ready = none: nothing to wait for
+        {SVC_FAILED, SVC_EV_GUARD_RESTART, BIT(SVC_FAILED), 0},
+        {SVC_FAILED, SVC_EV_GUARD_KILL, BIT(SVC_FAILED), 0},
+        {SVC_FAILED, SVC_EV_GUARD_DRAIN, BIT(SVC_FAILED), 0},
 };
 
 #define PAIR_COUNT (sizeof(pairs) / sizeof(pairs[0]))
