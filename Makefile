@@ -62,8 +62,14 @@ ALL_CFLAGS  = $(WARDEN_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(WARDEN_LDFLAGS) $(LDFLAGS)
 ALL_LDLIBS  = $(WARDEN_LDLIBS) $(LDLIBS)
 
-SRCS      := $(wildcard src/*.c)
-OBJS      := $(SRCS:src/%.c=$(BUILD)/%.o)
+# src/ has one folder per layer, lowest first (ARCHITECTURE.md; make check-layers). Objects
+# keep flat names in $(BUILD): every file name is unique across the folders.
+SRC_DIRS  := base sys model store guard core report cli
+SRCS      := $(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.c))
+HDRS      := $(foreach d,$(SRC_DIRS),$(wildcard src/$(d)/*.h))
+SRC_INC   := $(SRC_DIRS:%=-Isrc/%)
+OBJS      := $(patsubst %.c,$(BUILD)/%.o,$(notdir $(SRCS)))
+vpath %.c $(SRC_DIRS:%=src/%)
 LIB_OBJS  := $(filter-out $(BUILD)/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -93,12 +99,12 @@ HOT_OBJS   := $(filter-out $(COLD_OBJS),$(OBJS))
 $(BUILD)/warden: $(OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(HOT_OBJS) $(ALL_LDLIBS) $(COLD_OBJS) $(ALL_LDLIBS)
 
-$(BUILD)/%.o: src/%.c | $(BUILD)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+$(BUILD)/%.o: %.c | $(BUILD)
+	$(CC) $(ALL_CFLAGS) $(SRC_INC) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Isrc $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJS) $(ALL_LDLIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) $(SRC_INC) $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJS) $(ALL_LDLIBS) -lcmocka
 
 # The example streaming server (examples/streamd.c): the zero-drop tests' and benchmark's
 # workload; static and next to the helpers so the VM runs it too.
@@ -157,14 +163,14 @@ bench: deps all
 	sh bench/run.sh $(abspath $(BUILD)/warden)
 
 format:
-	clang-format -i src/*.c src/*.h tests/unit/*.c tests/helpers/*.c
+	clang-format -i $(SRCS) $(HDRS) tests/unit/*.c tests/helpers/*.c
 
 check-format:
-	clang-format --dry-run -Werror src/*.c src/*.h tests/unit/*.c tests/helpers/*.c
+	clang-format --dry-run -Werror $(SRCS) $(HDRS) tests/unit/*.c tests/helpers/*.c
 
 check-headers:
-	@set -e; for h in src/*.h; do echo '#include "'$$h'"' | \
-		$(CC) -std=gnu11 $(WARN) -I. -x c -fsyntax-only -; done
+	@set -e; for h in $(HDRS); do echo '#include "'$$h'"' | \
+		$(CC) -std=gnu11 $(WARN) -I. $(SRC_INC) -x c -fsyntax-only -; done
 
 # No #include up the layers of ARCHITECTURE.md but the ones scripts/layers.allow lists.
 check-layers:
@@ -177,7 +183,7 @@ TIDY_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 tidy: | $(BUILD)
 	@command -v $(TIDY) >/dev/null || { echo "tidy: no $(TIDY) (make deps installs it)"; exit 1; }
 	@printf '%s\n' $(SRCS) | xargs -P $(TIDY_JOBS) -I{} $(TIDY) --quiet {} -- -std=gnu11 \
-		$(WARDEN_CPPFLAGS) -Isrc >$(BUILD)/tidy.log 2>&1; rc=$$?; cat $(BUILD)/tidy.log; \
+		$(WARDEN_CPPFLAGS) $(SRC_INC) >$(BUILD)/tidy.log 2>&1; rc=$$?; cat $(BUILD)/tidy.log; \
 	if [ $$rc -ne 0 ]; then echo "tidy: $$(grep -c 'warnings-as-errors\]$$' $(BUILD)/tidy.log)" \
 		"findings (exit $$rc; the log: $(BUILD)/tidy.log)"; exit 1; fi; echo "tidy: clean"
 
@@ -186,13 +192,13 @@ tidy: | $(BUILD)
 # `make test` runs each for TEST_FUZZ_SECONDS.
 FUZZ_SECONDS ?= 30
 TEST_FUZZ_SECONDS ?= 10
-FUZZ_SRCS := $(filter-out src/main.c,$(SRCS))
+FUZZ_SRCS := $(filter-out src/cli/main.c,$(SRCS))
 fuzz:
 	@dpkg-query -W -f='$${Status}' libclang-rt-14-dev 2>/dev/null | grep -q 'ok installed' || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang libclang-rt-14-dev >/dev/null; }
 	@mkdir -p build-fuzz
 	@set -e; for f in fuzz/fuzz_*.c; do n=$$(basename $$f .c); c=$${n#fuzz_}; \
-		clang -g -O1 -std=gnu11 -D_GNU_SOURCE -DWARDEN_VERSION='"fuzz"' -Isrc \
+		clang -g -O1 -std=gnu11 -D_GNU_SOURCE -DWARDEN_VERSION='"fuzz"' $(SRC_INC) \
 			-fsanitize=fuzzer,address,undefined -o build-fuzz/$$n $$f $(FUZZ_SRCS) -linih -ljansson; \
 		mkdir -p fuzz/corpus/$$c build-fuzz/corpus/$$c; echo "== $$n ($(FUZZ_SECONDS) s)"; \
 		build-fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \

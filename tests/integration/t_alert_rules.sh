@@ -41,7 +41,7 @@ wait_until 20 "[ \"\$(svc_field idle state)\" = running ]" || fail "idle: $(svc_
 for m in $(grep -o 'warden_[a-z_]*' "$rules" | sort -u); do
     case $m in
     warden_service_leak_*) # exported only while a leak is suspected
-        grep -q "\"$m\"" "$here/src/metrics.c" || fail "$m: not a family of src/metrics.c" ;;
+        grep -q "\"$m\"" "$here/src/model/metrics.c" || fail "$m: not a family of src/model/metrics.c" ;;
     *)
         grep -q "^# TYPE $m " "$T/metrics.txt" || { grep '^# TYPE' "$T/metrics.txt"; fail "$m: queried by the rules, not exported"; } ;;
     esac

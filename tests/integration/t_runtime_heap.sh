@@ -2,7 +2,7 @@
 # with what warden's environment has), GOMEMLIMIT and JAVA_TOOL_OPTIONS, and V8 inside it
 # reports the heap_size_limit status promises; an explicit --max-old-space-size in warden's
 # environment is left as it is; runtime_heap = off adds nothing; `warden run --runtime-heap`
-# does the same. Expected figures from the fractions in src/runtime_heap.c (README
+# does the same. Expected figures from the fractions in src/model/runtime_heap.c (README
 # "runtime_heap"): memory_max 512M + memory_restart 400M -> 418 MiB of old space, V8 adds a
 # 3 MiB young generation under a 512 MiB limit; memory_max 256M alone -> 207 + 3 MiB.
 . "$(dirname "$0")/lib.sh"
