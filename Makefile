@@ -99,8 +99,16 @@ HOT_OBJS   := $(filter-out $(COLD_OBJS),$(OBJS))
 $(BUILD)/warden: $(OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(HOT_OBJS) $(ALL_LDLIBS) $(COLD_OBJS) $(ALL_LDLIBS)
 
-$(BUILD)/%.o: %.c | $(BUILD)
-	$(CC) $(ALL_CFLAGS) $(SRC_INC) -c -o $@ $<
+# A build dir made before src/ had its layer folders: its NAME.d files name src/NAME.c
+# (including them would stop make: "No rule to make target src/log.c"), so dependencies go
+# to NAME.dep now, and the stamp, new in such a dir, makes every object older than it: all
+# are rebuilt once, none is linked with stale struct layouts.
+LAYOUT_STAMP := $(BUILD)/.src-layer-folders
+$(LAYOUT_STAMP): | $(BUILD)
+	@touch $@
+
+$(BUILD)/%.o: %.c $(LAYOUT_STAMP) | $(BUILD)
+	$(CC) $(ALL_CFLAGS) $(SRC_INC) -MF $(@:.o=.dep) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)
 	@mkdir -p $(dir $@)
@@ -237,4 +245,4 @@ coverage-report:
 clean:
 	rm -rf build build-san build-static build-fuzz build-cov
 
--include $(OBJS:.o=.d)
+-include $(OBJS:.o=.dep)
