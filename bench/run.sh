@@ -197,14 +197,19 @@ journal_latency() {
 
 # ---- 1. warden's own memory with 10 idle services (+ tini, supervisord for comparison) ----
 
+# start_idle_daemon DIR: a daemon on DIR with 10 x 'sleep 100000' (no guards), all running.
+start_idle_daemon() {
+    { conf_head "$1"; for i in 0 1 2 3 4 5 6 7 8 9; do printf '[service s%d]\ncommand = sleep 100000\n\n' "$i"; done; } > "$1/w.conf"
+    start_daemon "$1"
+    wait_until 10 "[ \"\$(w $1 status --json | grep -c '\"state\": *\"running\"')\" = 10 ]" || \
+        { w "$1" status; echo "bench: services did not all start" >&2; exit 1; }
+}
+
 bench_rss() {
     note "# rss: $RSS_RUNS runs; each: 10 x 'sleep 100000', wait until all running, 5 samples over 2 s, the run's max"
     for run in $(seq "$RSS_RUNS"); do
         d=$B/rss$run; mkdir -p "$d"
-        { conf_head "$d"; for i in 0 1 2 3 4 5 6 7 8 9; do printf '[service s%d]\ncommand = sleep 100000\n\n' "$i"; done; } > "$d/w.conf"
-        start_daemon "$d"
-        wait_until 10 "[ \"\$(w $d status --json | grep -c '\"state\": *\"running\"')\" = 10 ]" || \
-            { w "$d" status; echo "bench: services did not all start" >&2; exit 1; }
+        start_idle_daemon "$d"
         sample_mem "$DPID" "$B/w"
         if [ "$run" = "$RSS_RUNS" ]; then
             note "# warden's biggest private mappings (kB, last run, /proc/PID/smaps):"
@@ -727,10 +732,7 @@ bench_idle() {
     : > "$B/idle.ms"
     for run in $(seq "$IDLE_RUNS"); do
         d=$B/idle$run; mkdir -p "$d"
-        { conf_head "$d"; for i in 0 1 2 3 4 5 6 7 8 9; do printf '[service s%d]\ncommand = sleep 100000\n\n' "$i"; done; } > "$d/w.conf"
-        start_daemon "$d"
-        wait_until 10 "[ \"\$(w $d status --json | grep -c '\"state\": *\"running\"')\" = 10 ]" || \
-            { w "$d" status; echo "bench: services did not all start" >&2; exit 1; }
+        start_idle_daemon "$d"
         sleep 5
         c0=$(cpu_ns "$DPID"); t0=$(date +%s%N)
         sleep "$IDLE_WINDOW_S"
