@@ -176,6 +176,15 @@ bool loop_stopping(const struct loop *loop)
     return loop->stopping;
 }
 
+void loop_close(struct loop *loop, int *fd)
+{
+    if (*fd >= 0) {
+        loop_del(loop, *fd);
+        (void)close(*fd);
+        *fd = -1;
+    }
+}
+
 int timer_create_fd(void)
 {
     int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);

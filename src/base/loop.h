@@ -39,6 +39,8 @@ bool loop_stopping(const struct loop *loop);
 
 /* Create a CLOCK_MONOTONIC non-blocking timerfd. Returns fd or -errno. */
 int timer_create_fd(void);
+/* Stop watching *fd, close it and set it to -1; nothing when it is -1 already. */
+void loop_close(struct loop *loop, int *fd);
 /* Arm a one-shot timer in ms from now (0 disarms). 0 or -errno. */
 int timer_arm_ms(int tfd, uint64_t ms);
 /* Read and discard expirations; returns how many there were (0: a stale wakeup). */

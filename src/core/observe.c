@@ -162,27 +162,18 @@ int observe_init(struct supervisor *sup, char *msg, size_t msg_len)
     return sup->cfg->metrics[0] ? start_metrics(sup, msg, msg_len) : 0;
 }
 
-static void close_fd(struct supervisor *sup, int *fd)
-{
-    if (*fd >= 0) {
-        loop_del(sup->loop, *fd);
-        (void)close(*fd);
-        *fd = -1;
-    }
-}
-
 void observe_fini(struct supervisor *sup)
 {
     for (unsigned i = 0; i < sup->service_count; i++) {
         history_close(&sup->services[i].hist);
     }
-    close_fd(sup, &sup->history_timer);
+    loop_close(sup->loop, &sup->history_timer);
     if (sup->metrics) {
         loop_del(sup->loop, metrics_server_fd(sup->metrics));
         metrics_server_stop(sup->metrics);
         sup->metrics = NULL;
     }
-    close_fd(sup, &sup->metrics_timer);
+    loop_close(sup->loop, &sup->metrics_timer);
 }
 
 /* ---- the snapshot ---- */

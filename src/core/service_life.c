@@ -84,11 +84,7 @@ int service_init(struct service *svc, struct supervisor *sup, const struct svc_c
 
 void service_close_fd(struct service *svc, int *fd)
 {
-    if (*fd >= 0) {
-        loop_del(svc->sup->loop, *fd);
-        (void)close(*fd);
-        *fd = -1;
-    }
+    loop_close(svc->sup->loop, fd);
 }
 
 void service_fini(struct service *svc)

@@ -712,15 +712,6 @@ int sup_run(struct supervisor *sup)
     return rc < 0 ? 1 : code;
 }
 
-static void close_watched(struct supervisor *sup, int *fd)
-{
-    if (*fd >= 0) {
-        loop_del(sup->loop, *fd);
-        (void)close(*fd);
-        *fd = -1;
-    }
-}
-
 void sup_fini(struct supervisor *sup)
 {
     for (unsigned i = 0; i < sup->service_count; i++) {
@@ -743,9 +734,9 @@ void sup_fini(struct supervisor *sup)
                       (unsigned long long)(sup->journal.dropped_count - dropped), sup->journal.dir);
         }
     }
-    close_watched(sup, &sup->journal_timer);
-    close_watched(sup, &sup->notify_fd);
-    close_watched(sup, &sup->sigfd);
+    loop_close(sup->loop, &sup->journal_timer);
+    loop_close(sup->loop, &sup->notify_fd);
+    loop_close(sup->loop, &sup->sigfd);
     if (sup->devnull_fd >= 0) {
         (void)close(sup->devnull_fd);
         sup->devnull_fd = -1;

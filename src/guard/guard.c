@@ -63,11 +63,7 @@ int guard_init(struct service *svc)
 
 static void close_watch(struct service *svc, int *fd)
 {
-    if (*fd >= 0) {
-        loop_del(svc->sup->loop, *fd);
-        (void)close(*fd);
-        *fd = -1;
-    }
+    loop_close(svc->sup->loop, fd);
 }
 
 static void close_event_fd(struct service *svc)
@@ -111,11 +107,7 @@ void guard_fini(struct service *svc)
 {
     struct guard *g = &svc->guard;
     close_event_fd(svc);
-    if (g->sample_fd >= 0) {
-        loop_del(svc->sup->loop, g->sample_fd);
-        (void)close(g->sample_fd);
-        g->sample_fd = -1;
-    }
+    close_watch(svc, &g->sample_fd);
 }
 
 void guard_start(struct service *svc)

@@ -201,12 +201,6 @@ int guard_host_init(struct supervisor *sup)
 void guard_host_fini(struct supervisor *sup)
 {
     struct host_guard *h = &sup->host;
-    int *fds[2] = {&h->timer_fd, &h->psi_fd};
-    for (int i = 0; i < 2; i++) {
-        if (*fds[i] >= 0) {
-            loop_del(sup->loop, *fds[i]);
-            (void)close(*fds[i]);
-            *fds[i] = -1;
-        }
-    }
+    loop_close(sup->loop, &h->timer_fd);
+    loop_close(sup->loop, &h->psi_fd);
 }
