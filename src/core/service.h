@@ -136,7 +136,7 @@ struct service {
     uint64_t probe_sent_ms;     /* when it was sent */
     bool overlap_again;         /* a restart came during the overlap: another one once it settles */
     bool probe_owned;           /* overlap: the replacement itself accepted the probe */
-    uint64_t probe_foreign;     /* overlap: probes the old instance accepted (not counted) */
+    uint64_t probe_foreign;     /* overlap: probes the old instance accepted (status) */
     int ready_timer_fd;         /* probes while starting, the watchdog once ready; -1 until used */
     bool notified_ready;        /* READY=1 came for this instance */
     bool exec_ok;               /* this instance's exec succeeded */

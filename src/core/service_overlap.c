@@ -184,7 +184,8 @@ void service_overlap_begin(struct service *svc, const char *reason, json_t *fiel
     svc->retiring = true;
     svc->pid = 0;
     svc->pidfd = svc->out_fd = svc->err_fd = -1;
-    svc->cg_gen ^= 1u; // the replacement's cgroup is NAME or NAME@1, the other one
+    svc->cg_gen ^= 1u;      // the replacement's cgroup is NAME or NAME@1, the other one
+    svc->probe_foreign = 0; // this overlap's count (status: probes_taken_by_old)
     if (!fields) {
         fields = json_object();
     }
@@ -293,7 +294,10 @@ json_t *service_overlap_json(const struct service *svc)
     if (!r) {
         return json_null();
     }
-    return json_pack("{s:i, s:b}", "pid", (int)r->pid, "draining", r->signalled);
+    // probes_taken_by_old: readiness probes the old instance accepted (service_ready.c),
+    // which say nothing of the replacement and were tried again
+    return json_pack("{s:i, s:b, s:I}", "pid", (int)r->pid, "draining", r->signalled,
+                     "probes_taken_by_old", (json_int_t)svc->probe_foreign);
 }
 
 void service_overlap_fini(struct service *svc)
